@@ -1,0 +1,2 @@
+// @fulcrum/client: the SDK core, behind ports: ClientStore, Transport, Clock, Random
+export {};

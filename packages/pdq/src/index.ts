@@ -1,0 +1,2 @@
+// @fulcrum/pdq: PDQ hash, quality, dihedral variants, matching index
+export {};
