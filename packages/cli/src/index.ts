@@ -1,2 +1,1 @@
-// @fulcrum/cli: `fulcrum`: serve, demo, and the client, operator and auditor commands
-export {};
+export { createProgram, runCli } from './main.js';

@@ -1,0 +1,26 @@
+import { Command, CommanderError } from 'commander';
+
+/** Builds the `fulcrum` command tree. Each area registers its own subcommands. */
+export function createProgram(): Command {
+  const program = new Command('fulcrum')
+    .description('Fulcrum: an end-to-end encrypted messenger that is safe by design')
+    .version('0.1.0')
+    .showHelpAfterError()
+    .exitOverride();
+  return program;
+}
+
+/** Runs the CLI; returns the process exit code (never calls process.exit itself). */
+export async function runCli(argv: readonly string[]): Promise<number> {
+  const program = createProgram();
+  try {
+    await program.parseAsync([...argv]);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    const code = typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : 'internal';
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`fulcrum: ${message} (${code})\n`);
+    return 1;
+  }
+}
