@@ -1,0 +1,19 @@
+export type { FrankingError, FrankingErrorCode } from './errors.js';
+export {
+  COMMITMENT_LENGTH,
+  FRANKING_KEY_LENGTH,
+  commitMessage,
+  createFrankingKey,
+  verifyCommitment,
+} from './commitment.js';
+export type { CommitInput } from './commitment.js';
+export {
+  SERVER_KEY_LENGTH,
+  TAG_LENGTH,
+  createServerFrankingKey,
+  createServerTag,
+  verifyServerTag,
+} from './server-tag.js';
+export type { FrankingContext, ServerFrankingKey, TagVerificationPolicy } from './server-tag.js';
+export { verifyReceivedMessage, verifyReportOpening } from './report.js';
+export type { ReportOpening, VerifiedReportedMessage } from './report.js';
