@@ -1,0 +1,30 @@
+import type { PdqImage } from './image.js';
+
+// Luma weights as float32 constants (`const float luma_from_R_coeff = 0.299`
+// in the reference's pdqhashing.cpp): BT.601 'Y'.
+const R = Math.fround(0.299);
+const G = Math.fround(0.587);
+const B = Math.fround(0.114);
+
+/**
+ * Fills `out` (width*height, row-major) with float32 luma exactly as the
+ * reference: colour pixels as ((R*r + G*g) + B*b) with every product and sum
+ * rounded to float32 (JS doubles then `Math.fround`: double rounding is
+ * innocuous for one +,-,*,/ of floats since 53 >= 2*24+2); grey pixels are
+ * taken as they are (the reference's `fillFloatLumaFromGrey`).
+ */
+export function fillLuma(image: PdqImage, out: Float32Array): void {
+  const { data, channels } = image;
+  const n = image.width * image.height;
+  if (channels === 1) {
+    for (let k = 0; k < n; k++) out[k] = data[k]!;
+  } else if (channels === 2) {
+    for (let k = 0, p = 0; k < n; k++, p += 2) out[k] = data[p]!;
+  } else {
+    for (let k = 0, p = 0; k < n; k++, p += channels) {
+      out[k] = Math.fround(
+        Math.fround(Math.fround(R * data[p]!) + Math.fround(G * data[p + 1]!)) + Math.fround(B * data[p + 2]!),
+      );
+    }
+  }
+}
