@@ -12,7 +12,7 @@ export function jaroszWindowSize(oldDimension: number, newDimension: number): nu
 /**
  * One running-sum box filter over `length` samples `stride` apart. The sum is
  * kept in float32 and updated add-then-subtract in the reference's order, so
- * its rounding drift is reproduced; each output is sum / (current window).
+ * its rounding drift is reproduced; each output is sum / (current windowSize).
  */
 function box1D(
   input: Float32Array,
@@ -20,12 +20,12 @@ function box1D(
   start: number,
   length: number,
   stride: number,
-  window: number,
+  windowSize: number,
 ): void {
-  const half = (window + 2) >> 1;
+  const half = (windowSize + 2) >> 1;
   const phase1 = half - 1;
-  const phase2 = window - half + 1;
-  const phase3 = length - window;
+  const phase2 = windowSize - half + 1;
+  const phase3 = length - windowSize;
   const phase4 = half - 1;
   let li = start;
   let ri = start;
@@ -63,7 +63,7 @@ function box1D(
 
 /**
  * In place on `buf1` (using `buf2` as scratch): `passes` times, box along each
- * row (window `windowAlongRows`) into buf2, then along each column back into buf1.
+ * row (windowSize `windowAlongRows`) into buf2, then along each column back into buf1.
  */
 export function jaroszFilter(
   buf1: Float32Array,
