@@ -59,3 +59,24 @@ export async function ensureServices({ only } = {}) {
     }
   }
 }
+
+/** Debian's Chromium runs the browser tests; install it when we are root, else say how. */
+export function ensureChromium() {
+  const path = process.env.FULCRUM_CHROMIUM ?? '/usr/bin/chromium';
+  if (existsSync(path)) return;
+  const cmd = 'apt-get update && apt-get install -y chromium';
+  if (process.getuid?.() === 0) {
+    process.stdout.write(`Chromium is missing at ${path}; installing it: ${cmd}\n`);
+    try {
+      execSync(cmd, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    } catch {
+      // reported below
+    }
+  }
+  if (!existsSync(path)) {
+    process.stderr.write(
+      `\nThe browser tests need Debian's Chromium at ${path}.\nInstall it (as root) with:\n  ${cmd}\nthen run \`npm test\` again.\n`,
+    );
+    process.exit(2);
+  }
+}

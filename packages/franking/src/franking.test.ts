@@ -48,8 +48,10 @@ function setup() {
 
 /** HMAC-SHA256 via WebCrypto: an implementation independent of @noble/hashes. */
 async function webCryptoHmac(key: Uint8Array, message: Uint8Array): Promise<Uint8Array> {
-  const k = await crypto.subtle.importKey('raw', key, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
-  return new Uint8Array(await crypto.subtle.sign('HMAC', k, message));
+  const k = await crypto.subtle.importKey('raw', new Uint8Array(key), { name: 'HMAC', hash: 'SHA-256' }, false, [
+    'sign',
+  ]);
+  return new Uint8Array(await crypto.subtle.sign('HMAC', k, new Uint8Array(message)));
 }
 
 const lp = (b: Uint8Array) => {
