@@ -1,2 +1,90 @@
-// @fulcrum/wire: HTTP/WebSocket JSON Schemas (the server validates with them), error code to HTTP status
-export {};
+// @fulcrum/wire: the HTTP/WebSocket contract between client and server (docs/protocol.md).
+export {
+  AccountIdParams,
+  AccountNameParams,
+  AccountRecord,
+  AddDeviceRequest,
+  AddDeviceResponse,
+  CreateAccountRequest,
+  CreateAccountResponse,
+  DeviceCertificate,
+  DeviceIdParams,
+  DeviceRecord,
+  DeviceRevocation,
+  RevokeDeviceRequest,
+  RevokeDeviceResponse,
+} from './accounts.js';
+export { AttachmentIdParams, UploadAttachmentResponse } from './attachments.js';
+export { base64UrlBytes, base64UrlExact } from './base64url.js';
+export {
+  ERROR_STATUS,
+  ErrorBody,
+  errorBody,
+  errorStatus,
+  isWireErrorCode,
+  WIRE_ERROR_CODES,
+  wireError,
+} from './errors.js';
+export type { WireError, WireErrorCode } from './errors.js';
+export { DeviceRevokedEvent, QueueEvent } from './events.js';
+export {
+  CommitRequest,
+  CommitResponse,
+  CreateGroupRequest,
+  CreateGroupResponse,
+  GroupIdParams,
+  GroupRecord,
+  SendMessageRequest,
+  SendMessageResponse,
+} from './groups.js';
+export { HealthResponse } from './health.js';
+export {
+  AccountId,
+  AccountName,
+  AttachmentId,
+  ClientMessageId,
+  DeviceId,
+  Epoch,
+  GroupId,
+  PublicKey,
+  Seq,
+  Signature,
+  TimeMs,
+} from './ids.js';
+export {
+  ClaimedKeyPackage,
+  ClaimKeyPackagesRequest,
+  ClaimKeyPackagesResponse,
+  KeyPackageCountResponse,
+  KeyPackageData,
+  UploadKeyPackagesRequest,
+  UploadKeyPackagesResponse,
+} from './keypackages.js';
+export { BODY_LIMITS, base64UrlLength, LIMITS, WS_CLOSE } from './limits.js';
+export { AckRequest, AckResponse, QueueItem, QueueItemKind, QueueQuery, QueueResponse } from './queue.js';
+export { buildPath, OCTET_STREAM, routes, WS_PATH } from './routes.js';
+export type { RouteName, RouteSpec } from './routes.js';
+export {
+  AUTH_HEADERS,
+  bodySha256,
+  EMPTY_BODY_SHA256,
+  REQUEST_SIGNING_CONTEXT,
+  requestSigningInput,
+  requestSigningString,
+  WS_AUTH_CONTEXT,
+  wsAuthSigningInput,
+} from './signing.js';
+export type { RequestSigningParts } from './signing.js';
+export { createValidator, parseWire } from './validate.js';
+export type { Validation, Validator } from './validate.js';
+export {
+  WS_MAX_CLIENT_FRAME_BYTES,
+  WsAckFrame,
+  WsAuthFrame,
+  WsChallengeFrame,
+  WsClientFrame,
+  WsErrorFrame,
+  WsItemFrame,
+  WsReadyFrame,
+  WsServerFrame,
+} from './ws.js';

@@ -1,0 +1,152 @@
+import { FulcrumError } from '@fulcrum/common';
+import { type Static, Type } from '@sinclair/typebox';
+
+/**
+ * Every error code the HTTP and WebSocket API can answer with (docs/protocol.md §Errors).
+ * Codes are stable; messages may change. Each comment tells the caller the remedy.
+ */
+export type WireErrorCode =
+  /** The body is not JSON: send `content-type: application/json` with a valid JSON document. */
+  | 'request.malformed_json'
+  /** Body, path parameters or query fail the schema (`detail.path` names the field): fix the request. */
+  | 'request.invalid'
+  /** The body is over the endpoint's limit: send less (split KeyPackage uploads, shrink the message). */
+  | 'request.too_large'
+  /** Wrong `content-type` for this endpoint: JSON endpoints take `application/json`, uploads `application/octet-stream`. */
+  | 'request.unsupported_media_type'
+  /** No such route: check the method and path against docs/protocol.md. */
+  | 'request.not_found'
+  /** The signed-request headers are absent or malformed: sign the request (see `requestSigningInput`). */
+  | 'auth.missing'
+  /** The request signature does not verify under the device's request key: sign the exact bytes sent. */
+  | 'auth.bad_signature'
+  /** `fulcrum-timestamp` is more than 300 s from the server's clock: fix the device clock and re-sign. */
+  | 'auth.stale_timestamp'
+  /** This (device, nonce) was already used: re-sign with a fresh random nonce. */
+  | 'auth.replayed'
+  /** No device with this id is registered: register the device first. */
+  | 'auth.unknown_device'
+  /** The calling device was revoked: it can no longer act; register a new device. */
+  | 'auth.device_revoked'
+  /** Authenticated but not allowed (e.g. revoking another account's device): act only on your own account. */
+  | 'auth.forbidden'
+  /** The account name is taken: choose another name. */
+  | 'account.name_taken'
+  /** No such account: check the name or account id. */
+  | 'account.not_found'
+  /** No such device: check the device id. */
+  | 'device.not_found'
+  /** The device certificate (or revocation) is malformed or not signed by the account identity key. */
+  | 'device.bad_certificate'
+  /** A device with this id is already registered: create a new device id. */
+  | 'device.exists'
+  /** Not an MLS KeyPackage of ciphersuite 1 whose credential is the calling device's certificate. */
+  | 'keypackage.invalid'
+  /** A target device has no KeyPackage left (not even last-resort): ask its owner to upload more, retry later. */
+  | 'keypackage.exhausted'
+  /** A group with this id exists: pick a fresh random group id. */
+  | 'group.exists'
+  /** No such group. */
+  | 'group.not_found'
+  /** The calling device is not in the group's roster. */
+  | 'group.not_member'
+  /**
+   * The message is for an old (or future) epoch; `detail.epoch` is the current one: fetch the queue,
+   * process pending commits, rebuild the message and retry.
+   */
+  | 'group.stale_epoch'
+  /**
+   * `addedDevices`/`removedDevices` do not fit the roster (adding a member or a revoked device,
+   * removing a non-member, or the same device in both lists): recompute them from the commit.
+   */
+  | 'group.roster_mismatch'
+  /** Not a well-formed MLS message of the expected wire format, content type or group. */
+  | 'mls.malformed'
+  /** The upload is over the server's attachment limit (`detail.limit` bytes). */
+  | 'attachment.too_large'
+  /** The uploaded bytes do not hash to `fulcrum-content-sha256`: re-upload. */
+  | 'attachment.digest_mismatch'
+  /** No such attachment. */
+  | 'attachment.not_found'
+  /** Too many requests: wait for `retry-after` seconds. */
+  | 'rate.limited'
+  /** Storage is temporarily unreachable; nothing was changed: retry with the same clientMessageId. */
+  | 'service.unavailable'
+  /** A server bug. Never carries internal detail. */
+  | 'internal';
+
+/** The HTTP status of each code. */
+export const ERROR_STATUS: Readonly<Record<WireErrorCode, number>> = {
+  'request.malformed_json': 400,
+  'request.invalid': 400,
+  'request.too_large': 413,
+  'request.unsupported_media_type': 415,
+  'request.not_found': 404,
+  'auth.missing': 401,
+  'auth.bad_signature': 401,
+  'auth.stale_timestamp': 401,
+  'auth.replayed': 401,
+  'auth.unknown_device': 401,
+  'auth.device_revoked': 403,
+  'auth.forbidden': 403,
+  'account.name_taken': 409,
+  'account.not_found': 404,
+  'device.not_found': 404,
+  'device.bad_certificate': 400,
+  'device.exists': 409,
+  'keypackage.invalid': 400,
+  'keypackage.exhausted': 409,
+  'group.exists': 409,
+  'group.not_found': 404,
+  'group.not_member': 403,
+  'group.stale_epoch': 409,
+  'group.roster_mismatch': 400,
+  'mls.malformed': 400,
+  'attachment.too_large': 413,
+  'attachment.digest_mismatch': 400,
+  'attachment.not_found': 404,
+  'rate.limited': 429,
+  'service.unavailable': 503,
+  internal: 500,
+};
+
+export const WIRE_ERROR_CODES = Object.keys(ERROR_STATUS) as readonly WireErrorCode[];
+
+/** Type guard: `code` is one of the API's error codes. */
+export function isWireErrorCode(code: unknown): code is WireErrorCode {
+  return typeof code === 'string' && Object.hasOwn(ERROR_STATUS, code);
+}
+
+/** The HTTP status for an error code. */
+export function errorStatus(code: WireErrorCode): number {
+  return ERROR_STATUS[code];
+}
+
+/** An error the API answers with; `detail` must hold only facts safe to show the caller. */
+export type WireError = FulcrumError<WireErrorCode>;
+
+/** Makes an API error (used by the server; the client uses it to rethrow an error body). */
+export function wireError(code: WireErrorCode, message: string, detail?: Record<string, unknown>): WireError {
+  return new FulcrumError<WireErrorCode>(code, message, detail === undefined ? undefined : { detail });
+}
+
+/** `{ "error": { "code", "message", "detail"? } }`: the body of every 4xx/5xx answer. */
+export const ErrorBody = Type.Object(
+  {
+    error: Type.Object({
+      code: Type.String({ maxLength: 64 }),
+      message: Type.String({ maxLength: 1024 }),
+      detail: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    }),
+  },
+  { $id: 'ErrorBody' },
+);
+export type ErrorBody = Static<typeof ErrorBody>;
+
+/** The body to send for an error (a 500 never carries detail). */
+export function errorBody(err: WireError): ErrorBody {
+  if (err.code === 'internal') return { error: { code: 'internal', message: 'internal error' } };
+  return err.detail === undefined
+    ? { error: { code: err.code, message: err.message } }
+    : { error: { code: err.code, message: err.message, detail: { ...err.detail } } };
+}

@@ -1,0 +1,216 @@
+import type { TSchema } from '@sinclair/typebox';
+import {
+  AccountIdParams,
+  AccountNameParams,
+  AccountRecord,
+  AddDeviceRequest,
+  AddDeviceResponse,
+  CreateAccountRequest,
+  CreateAccountResponse,
+  DeviceIdParams,
+  RevokeDeviceRequest,
+  RevokeDeviceResponse,
+} from './accounts.js';
+import { AttachmentIdParams, UploadAttachmentResponse } from './attachments.js';
+import { wireError } from './errors.js';
+import {
+  CommitRequest,
+  CommitResponse,
+  CreateGroupRequest,
+  CreateGroupResponse,
+  GroupIdParams,
+  GroupRecord,
+  SendMessageRequest,
+  SendMessageResponse,
+} from './groups.js';
+import { HealthResponse } from './health.js';
+import {
+  ClaimKeyPackagesRequest,
+  ClaimKeyPackagesResponse,
+  KeyPackageCountResponse,
+  UploadKeyPackagesRequest,
+  UploadKeyPackagesResponse,
+} from './keypackages.js';
+import { BODY_LIMITS } from './limits.js';
+import { AckRequest, AckResponse, QueueQuery, QueueResponse } from './queue.js';
+
+/** A raw byte stream body or answer (`application/octet-stream`), not JSON. */
+export const OCTET_STREAM = 'application/octet-stream' as const;
+
+/** One endpoint of the v1 API: its schemas are normative (docs/protocol.md). */
+export interface RouteSpec {
+  readonly method: 'GET' | 'POST';
+  /** Fastify-style path with `:param` segments. */
+  readonly path: string;
+  /** Whether the request must be signed by a device (docs/protocol.md §Signed requests). */
+  readonly auth: boolean;
+  /** The status of a successful answer. */
+  readonly status: number;
+  readonly params?: TSchema;
+  readonly querystring?: TSchema;
+  readonly body?: TSchema | typeof OCTET_STREAM;
+  readonly response: TSchema | typeof OCTET_STREAM;
+  /** The JSON body limit in bytes (streamed uploads have their own, configurable limit). */
+  readonly bodyLimit?: number;
+}
+
+/** Every HTTP endpoint of the v1 API (the WebSocket `/v1/ws` is described by the `Ws*Frame` schemas). */
+export const routes = {
+  health: { method: 'GET', path: '/v1/health', auth: false, status: 200, response: HealthResponse },
+  createAccount: {
+    method: 'POST',
+    path: '/v1/accounts',
+    auth: false,
+    status: 201,
+    body: CreateAccountRequest,
+    response: CreateAccountResponse,
+    bodyLimit: BODY_LIMITS.small,
+  },
+  addDevice: {
+    method: 'POST',
+    path: '/v1/devices',
+    auth: true,
+    status: 201,
+    body: AddDeviceRequest,
+    response: AddDeviceResponse,
+    bodyLimit: BODY_LIMITS.small,
+  },
+  getAccountByName: {
+    method: 'GET',
+    path: '/v1/accounts/by-name/:name',
+    auth: true,
+    status: 200,
+    params: AccountNameParams,
+    response: AccountRecord,
+  },
+  getAccount: {
+    method: 'GET',
+    path: '/v1/accounts/:accountId',
+    auth: true,
+    status: 200,
+    params: AccountIdParams,
+    response: AccountRecord,
+  },
+  revokeDevice: {
+    method: 'POST',
+    path: '/v1/devices/:deviceId/revoke',
+    auth: true,
+    status: 200,
+    params: DeviceIdParams,
+    body: RevokeDeviceRequest,
+    response: RevokeDeviceResponse,
+    bodyLimit: BODY_LIMITS.small,
+  },
+  uploadKeyPackages: {
+    method: 'POST',
+    path: '/v1/keypackages',
+    auth: true,
+    status: 200,
+    body: UploadKeyPackagesRequest,
+    response: UploadKeyPackagesResponse,
+    bodyLimit: BODY_LIMITS.keyPackages,
+  },
+  claimKeyPackages: {
+    method: 'POST',
+    path: '/v1/keypackages/claim',
+    auth: true,
+    status: 200,
+    body: ClaimKeyPackagesRequest,
+    response: ClaimKeyPackagesResponse,
+    bodyLimit: BODY_LIMITS.small,
+  },
+  countKeyPackages: {
+    method: 'GET',
+    path: '/v1/keypackages/count',
+    auth: true,
+    status: 200,
+    response: KeyPackageCountResponse,
+  },
+  createGroup: {
+    method: 'POST',
+    path: '/v1/groups',
+    auth: true,
+    status: 201,
+    body: CreateGroupRequest,
+    response: CreateGroupResponse,
+    bodyLimit: BODY_LIMITS.small,
+  },
+  getGroup: {
+    method: 'GET',
+    path: '/v1/groups/:groupId',
+    auth: true,
+    status: 200,
+    params: GroupIdParams,
+    response: GroupRecord,
+  },
+  commit: {
+    method: 'POST',
+    path: '/v1/groups/:groupId/commits',
+    auth: true,
+    status: 200,
+    params: GroupIdParams,
+    body: CommitRequest,
+    response: CommitResponse,
+    bodyLimit: BODY_LIMITS.commit,
+  },
+  sendMessage: {
+    method: 'POST',
+    path: '/v1/groups/:groupId/messages',
+    auth: true,
+    status: 200,
+    params: GroupIdParams,
+    body: SendMessageRequest,
+    response: SendMessageResponse,
+    bodyLimit: BODY_LIMITS.message,
+  },
+  fetchQueue: {
+    method: 'GET',
+    path: '/v1/queue',
+    auth: true,
+    status: 200,
+    querystring: QueueQuery,
+    response: QueueResponse,
+  },
+  ackQueue: {
+    method: 'POST',
+    path: '/v1/queue/ack',
+    auth: true,
+    status: 200,
+    body: AckRequest,
+    response: AckResponse,
+    bodyLimit: BODY_LIMITS.small,
+  },
+  uploadAttachment: {
+    method: 'POST',
+    path: '/v1/attachments',
+    auth: true,
+    status: 201,
+    body: OCTET_STREAM,
+    response: UploadAttachmentResponse,
+  },
+  downloadAttachment: {
+    method: 'GET',
+    path: '/v1/attachments/:attachmentId',
+    auth: true,
+    status: 200,
+    params: AttachmentIdParams,
+    response: OCTET_STREAM,
+  },
+} as const satisfies Record<string, RouteSpec>;
+
+export type RouteName = keyof typeof routes;
+
+/** The WebSocket endpoint. */
+export const WS_PATH = '/v1/ws';
+
+/**
+ * Fills a route's `:param` segments (`buildPath('/v1/groups/:groupId', { groupId })`). Values are
+ * percent-encoded; the result is what the client sends and signs.
+ */
+export function buildPath(path: string, params: Readonly<Record<string, string>> = {}): string {
+  return path.replace(/:([A-Za-z]+)/g, (_, name: string) => {
+    const value = params[name];
+    if (value === undefined) throw wireError('request.invalid', `missing path parameter ${name}`, { path: name });
+    return encodeURIComponent(value);
+  });
+}
