@@ -1,2 +1,30 @@
-// @fulcrum/client: the SDK core, behind ports: ClientStore, Transport, Clock, Random
-export {};
+// @fulcrum/client: the SDK core, behind ports (store, transport, clock, randomness).
+export { clientError } from './errors.js';
+export type { ClientError, ClientErrorCode } from './errors.js';
+export { TABLES } from './ports/store.js';
+export type { ClientStore, StoreDelete, StoreEntry, StoreListOptions, StorePut, StoreWrite } from './ports/store.js';
+export type {
+  HttpRequest,
+  HttpResponse,
+  RequestOptions,
+  SocketConnection,
+  SocketListener,
+  Transport,
+} from './ports/transport.js';
+export { MemoryClientStore } from './memory-store.js';
+export { decodeCanonicalJson, encodeCanonicalJson } from './canonical-json.js';
+export type { CanonicalValue } from './canonical-json.js';
+export {
+  checkMessageContent,
+  decodeMessageContent,
+  encodeMessageContent,
+  MAX_CONTENT_BYTES,
+  MAX_MEDIA_TYPE_CHARS,
+  MAX_NAME_CHARS,
+  MAX_TEXT_BYTES,
+} from './message-content.js';
+export type { AttachmentContent, LeaveContent, MessageContent, RenameContent, TextContent } from './message-content.js';
+export { Emitter } from './events.js';
+export type { Listener } from './events.js';
+export { errorFromResponse, ServerApi } from './server-api.js';
+export type { CallOptions, JsonRouteName, RequestSigner, ResponseOf } from './server-api.js';
