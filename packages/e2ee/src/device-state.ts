@@ -90,9 +90,27 @@ export function withKeyPackages(d: DeviceState, keyPackages: readonly StoredKeyP
   return make(Object.freeze({ ...inner, keyPackages: Object.freeze([...keyPackages]) }));
 }
 
-/** Zeroes a removed key package's private keys (call only after the new device state is saved). */
-export function wipeStoredKeyPackage(k: StoredKeyPackage): void {
-  wipe(k.initPrivateKey, k.hpkePrivateKey);
+/**
+ * Drops the KeyPackages with these refs (e.g. the server reports them expired, or a new last-resort
+ * package replaces the old one). Call `wipeConsumed()` once the returned state is saved: it zeroes
+ * the dropped private keys.
+ */
+export function forgetKeyPackages(
+  device: DeviceState,
+  refs: readonly Uint8Array[],
+): { device: DeviceState; wipeConsumed(): void } {
+  const inner = unwrapDeviceState(device);
+  const drop = (k: StoredKeyPackage) => refs.some((r) => constantTimeEqual(r, k.ref));
+  const dropped = inner.keyPackages.filter(drop);
+  return {
+    device: withKeyPackages(
+      device,
+      inner.keyPackages.filter((k) => !drop(k)),
+    ),
+    wipeConsumed: () => {
+      for (const k of dropped) wipe(k.initPrivateKey, k.hpkePrivateKey);
+    },
+  };
 }
 
 const DEVICE_STATE_MAGIC = 0x44; // 'D'

@@ -27,10 +27,23 @@ export {
   MlsCryptoProvider,
   nobleMlsCryptoProvider,
 } from './crypto-provider.js';
-export { createDeviceState, decodeDeviceState, DeviceState, encodeDeviceState } from './device-state.js';
+export {
+  createDeviceState,
+  DeviceState,
+  decodeDeviceState,
+  encodeDeviceState,
+  forgetKeyPackages,
+} from './device-state.js';
 export { decodeGroupState, encodeGroupState, GroupState, MAX_GROUP_STATE_BYTES } from './group-state.js';
 export type { GroupMember } from './group-state.js';
 export { GROUP_NAME_EXTENSION_TYPE, LAST_RESORT_EXTENSION_TYPE, MAX_GROUP_NAME_BYTES } from './group-name.js';
+export {
+  createMlsClient,
+  MAX_APPLICATION_PLAINTEXT_BYTES,
+  MAX_AUTHENTICATED_DATA_BYTES,
+  MAX_INCOMING_MLS_BYTES,
+  MAX_KEY_PACKAGES_PER_CALL,
+} from './create-mls-client.js';
 export type {
   CommitResult,
   DeviceRef,

@@ -167,4 +167,6 @@ export interface MlsClient {
   encryptMessage(group: GroupState, plaintext: Uint8Array, authenticatedData?: Uint8Array): Promise<EncryptResult>;
   /** Processes one incoming PublicMessage (proposal/commit) or PrivateMessage (application). */
   processMessage(group: GroupState, message: Uint8Array): Promise<ProcessResult>;
+  /** RFC 9420 §8.5 MLS-Exporter(label, context, length) of the group's current epoch. */
+  exportSecret(group: GroupState, label: string, context: Uint8Array, length: number): Promise<Uint8Array>;
 }
