@@ -64,7 +64,7 @@ const STD_THIRD_PARTY = [/^@noble\//, /^@hpke\//, /^ts-mls(\/|$)/, /^@sinclair\/
 const STD_FORBIDDEN_GLOBALS: [RegExp, string][] = [
   [/\bprocess\./, 'process'],
   [/\bBuffer\b/, 'Buffer'],
-  [/\b(?:window|document|navigator|localStorage|indexedDB)\b/, 'DOM globals'],
+  [/(?<![.\w])(?:window|document|navigator|localStorage|indexedDB)\s*[.[]/, 'DOM globals'],
   [/(?<![.\w])fetch\s*\(/, 'fetch'],
   [/\brequire\s*\(/, 'require'],
   [/\bMath\.random\s*\(/, 'Math.random (use crypto.getRandomValues or an injected Random)'],
@@ -133,5 +133,7 @@ describe('package layering (CONVENTIONS.md)', () => {
     expect(STD_FORBIDDEN_GLOBALS.some(([re]) => re.test('const b = Buffer.from(x)'))).toBe(true);
     expect(STD_FORBIDDEN_GLOBALS.some(([re]) => re.test('await fetch(url)'))).toBe(true);
     expect(STD_FORBIDDEN_GLOBALS.some(([re]) => re.test('this.fetch(url)'))).toBe(false);
+    expect(STD_FORBIDDEN_GLOBALS.some(([re]) => re.test('window.location'))).toBe(true);
+    expect(STD_FORBIDDEN_GLOBALS.some(([re]) => re.test("'the report window has passed'"))).toBe(false);
   });
 });
