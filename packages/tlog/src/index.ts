@@ -41,3 +41,29 @@ export {
 export type { ConsistencyProofInput, VerifiedConsistency } from './consistency-proof.js';
 export { treeRoot } from './tree-head.js';
 export { MemoryMerkleTree } from './memory-merkle-tree.js';
+
+export {
+  MAX_KEY_NAME_LENGTH,
+  SIGNATURE_TYPE,
+  computeKeyId,
+  createEd25519NoteSigner,
+  createEd25519NoteVerifier,
+  formatEd25519PrivateKey,
+  formatKeyId,
+  formatVerifierKey,
+  generateEd25519NoteKey,
+  isValidKeyName,
+  parseEd25519PrivateKey,
+} from './note-keys.js';
+export type { NoteSigner, NoteVerifier } from './note-keys.js';
+export { MAX_VKEY_LENGTH, parseVerifierKey } from './verifier-key.js';
+export {
+  DEFAULT_NOTE_LIMITS,
+  appendSignatureLines,
+  formatNote,
+  formatSignatureLine,
+  parseNote,
+  signNote,
+  verifyNote,
+} from './signed-note.js';
+export type { Note, NoteLimits, NoteSignature, VerifiedNote } from './signed-note.js';

@@ -84,23 +84,21 @@ export function refProof(m: number, leaves: Uint8Array[]): Uint8Array[] {
 }
 
 /**
- * Checks that `run(n)` costs roughly linearly: times size n and 10n (best of a few runs after
- * a warm-up) and returns the ratio. A quadratic parser gives ~100; the tests allow < 40 to stay
- * robust on a loaded 2-core machine.
+ * Linear-cost check: times `small` and `large` (an input 10x bigger), best of five runs after a
+ * warm-up, and returns large/small. Linear code gives ~10, quadratic ~100; tests allow < 40 to
+ * stay robust on a loaded 2-core machine.
  */
-export function costRatio(run: (scale: number) => void, base: number): number {
-  const time = (scale: number) => {
+export function costRatio(small: () => void, large: () => void): number {
+  const time = (f: () => void) => {
     let best = Number.POSITIVE_INFINITY;
     for (let i = 0; i < 5; i++) {
       const t0 = performance.now();
-      run(scale);
+      f();
       best = Math.min(best, performance.now() - t0);
     }
     return best;
   };
-  run(base);
-  run(base * 10);
-  const small = Math.max(time(base), 0.05);
-  const large = time(base * 10);
-  return large / small;
+  small();
+  large();
+  return time(large) / Math.max(time(small), 0.05);
 }
