@@ -67,3 +67,25 @@ export {
   verifyNote,
 } from './signed-note.js';
 export type { Note, NoteLimits, NoteSignature, VerifiedNote } from './signed-note.js';
+
+export {
+  MAX_CHECKPOINT_TEXT_BYTES,
+  cosignatureTimestamp,
+  formatCheckpointText,
+  parseCheckpointText,
+  signCheckpoint,
+  verifyCheckpoint,
+} from './checkpoint.js';
+export type { Checkpoint, VerifiedCheckpoint, VerifiedCosignature, VerifyCheckpointOptions } from './checkpoint.js';
+export {
+  ML_DSA_44_PUBLIC_KEY_SIZE,
+  ML_DSA_44_SIGNATURE_SIZE,
+  cosignatureV1Message,
+  createCosignatureV1Signer,
+  createCosignatureV1Verifier,
+  createMlDsa44CosignatureSigner,
+  createMlDsa44CosignatureVerifier,
+  subtreeCosignedMessage,
+  verifySubtreeCosignature,
+} from './cosignature.js';
+export type { CosignedSubtree } from './cosignature.js';

@@ -1,4 +1,5 @@
 import { decodeBase64 } from '@fulcrum/common';
+import { createCosignatureV1Verifier, createMlDsa44CosignatureVerifier } from './cosignature.js';
 import { tlogError } from './errors.js';
 import { type NoteVerifier, assertKeyName, createEd25519NoteVerifier, formatKeyId, splitPlus } from './note-keys.js';
 
@@ -10,7 +11,11 @@ export const MAX_VKEY_LENGTH = 4096;
  * is recomputed from (name, type, key).
  */
 type VerifierFactory = (name: string, publicKey: Uint8Array) => NoteVerifier;
-const factories = new Map<number, VerifierFactory>([[0x01, createEd25519NoteVerifier]]);
+const factories = new Map<number, VerifierFactory>([
+  [0x01, createEd25519NoteVerifier],
+  [0x04, createCosignatureV1Verifier],
+  [0x06, createMlDsa44CosignatureVerifier],
+]);
 
 /**
  * Parses a c2sp.org/signed-note verifier key `<name>+<hex key ID>+base64(type || key)` into a
