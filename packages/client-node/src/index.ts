@@ -1,2 +1,8 @@
-// @fulcrum/client-node: Node edge of the SDK: on-disk device store, HTTP + WebSocket transport
-export {};
+// @fulcrum/client-node: the SDK's Node edge: on-disk device store, HTTP + WebSocket transport.
+export { clientNodeError } from './errors.js';
+export type { ClientNodeError, ClientNodeErrorCode } from './errors.js';
+export { SqliteClientStore } from './sqlite-store.js';
+export type { SqliteClientStoreOptions } from './sqlite-store.js';
+export { NodeTransport, parseServerUrl } from './node-transport.js';
+export type { NodeTransportOptions } from './node-transport.js';
+export * from './image/index.js';

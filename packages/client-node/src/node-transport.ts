@@ -1,0 +1,142 @@
+/**
+ * The Node Transport: HTTP with Node 20's built-in `fetch` (undici) and WebSocket with `ws`.
+ *
+ * Responses are read as a stream and refused as soon as they exceed the caller's limit, so a
+ * hostile or broken server cannot make the client buffer more than it asked for. Request bodies
+ * are sent as given (the core signs their exact bytes). Paths are appended verbatim to the
+ * server's origin: the signature covers the path and query exactly as sent.
+ */
+import type {
+  HttpRequest,
+  HttpResponse,
+  RequestOptions,
+  SocketConnection,
+  SocketListener,
+  Transport,
+} from '@fulcrum/client';
+import { clientError } from '@fulcrum/client';
+import WebSocket from 'ws';
+import { clientNodeError } from './errors.js';
+
+export interface NodeTransportOptions {
+  /** Per-request timeout (ms); default 30 s. */
+  readonly timeoutMs?: number;
+}
+
+/** Parses and normalises a server base URL (`http(s)://host[:port]`, no path). */
+export function parseServerUrl(server: string): URL {
+  let url: URL;
+  try {
+    url = new URL(server);
+  } catch (cause) {
+    throw clientNodeError('client-node.bad_server_url', 'not an absolute URL', { cause, detail: { server } });
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw clientNodeError('client-node.bad_server_url', 'the server URL must be http or https', { detail: { server } });
+  }
+  if ((url.pathname !== '/' && url.pathname !== '') || url.search !== '' || url.hash !== '') {
+    throw clientNodeError('client-node.bad_server_url', 'the server URL must not have a path, query or fragment', {
+      detail: { server },
+    });
+  }
+  return url;
+}
+
+async function readLimited(body: ReadableStream<Uint8Array> | null, max: number): Promise<Uint8Array> {
+  if (body === null) return new Uint8Array(0);
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.length;
+    if (total > max) {
+      await reader.cancel();
+      throw clientError('client.bad_response', 'the answer exceeds its size limit', { detail: { limit: max } });
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(total);
+  let o = 0;
+  for (const c of chunks) {
+    out.set(c, o);
+    o += c.length;
+  }
+  return out;
+}
+
+export class NodeTransport implements Transport {
+  readonly origin: string;
+  private readonly timeoutMs: number;
+
+  constructor(server: string, options: NodeTransportOptions = {}) {
+    this.origin = parseServerUrl(server).origin;
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+  }
+
+  async request(req: HttpRequest, options: RequestOptions): Promise<HttpResponse> {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), this.timeoutMs);
+    try {
+      const res = await fetch(this.origin + req.path, {
+        method: req.method,
+        headers: req.headers,
+        ...(req.body === undefined ? {} : { body: req.body }),
+        signal: controller.signal,
+        redirect: 'error',
+      });
+      const declared = res.headers.get('content-length');
+      if (declared !== null && Number(declared) > options.maxResponseBytes) {
+        await res.body?.cancel();
+        throw clientError('client.bad_response', 'the answer exceeds its size limit', {
+          detail: { limit: options.maxResponseBytes },
+        });
+      }
+      const body = await readLimited(res.body, options.maxResponseBytes);
+      const headers: Record<string, string> = {};
+      res.headers.forEach((v, k) => {
+        headers[k.toLowerCase()] = v;
+      });
+      return { status: res.status, headers, body };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  connect(path: string, listener: SocketListener): SocketConnection {
+    const url = this.origin.replace(/^http/, 'ws') + path;
+    const ws = new WebSocket(url, { maxPayload: 8 * 1024 * 1024, handshakeTimeout: this.timeoutMs });
+    let closed = false;
+    const fireClose = (code: number, reason: string) => {
+      if (closed) return;
+      closed = true;
+      listener.close(code, reason);
+    };
+    ws.on('open', () => listener.open());
+    ws.on('message', (data, isBinary) => {
+      if (isBinary) return; // the protocol only uses text frames
+      const buf = Array.isArray(data)
+        ? Buffer.concat(data)
+        : data instanceof ArrayBuffer
+          ? Buffer.from(new Uint8Array(data))
+          : data;
+      const text = buf.toString('utf8');
+      listener.message(text);
+    });
+    ws.on('close', (code, reason) => fireClose(code, reason.toString('utf8')));
+    ws.on('error', () => {
+      // 'close' follows an 'error' when the socket was open; not when the handshake failed.
+      if (ws.readyState !== WebSocket.OPEN) fireClose(1006, 'connection failed');
+    });
+    return {
+      send(text: string) {
+        if (ws.readyState === WebSocket.OPEN) ws.send(text);
+      },
+      close(code?: number, reason?: string) {
+        if (ws.readyState === WebSocket.CONNECTING) ws.terminate();
+        else ws.close(code ?? 1000, reason);
+      },
+    };
+  }
+}
