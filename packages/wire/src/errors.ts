@@ -32,6 +32,8 @@ export type WireErrorCode =
   | 'auth.forbidden'
   /** The account name is taken: choose another name. */
   | 'account.name_taken'
+  /** This identity key already has an account: an identity key registers once. */
+  | 'account.exists'
   /** No such account: check the name or account id. */
   | 'account.not_found'
   /** No such device: check the device id. */
@@ -90,6 +92,7 @@ export const ERROR_STATUS: Readonly<Record<WireErrorCode, number>> = {
   'auth.device_revoked': 403,
   'auth.forbidden': 403,
   'account.name_taken': 409,
+  'account.exists': 409,
   'account.not_found': 404,
   'device.not_found': 404,
   'device.bad_certificate': 400,

@@ -2,15 +2,15 @@ import { type Static, Type } from '@sinclair/typebox';
 import { base64UrlBytes, base64UrlExact } from './base64url.js';
 import { LIMITS } from './limits.js';
 
-/** 16 bytes derived from the identity key (e2ee README), base64url. */
+/** 16 bytes derived from the identity key (`deriveAccountId`), base64url (22 characters). */
 export const AccountId = base64UrlExact(LIMITS.idBytes, 'account id');
 export type AccountId = Static<typeof AccountId>;
 
-/** 16 random bytes chosen when the device is certified, base64url. */
+/** 16 random bytes chosen when the device is certified, base64url (22 characters). */
 export const DeviceId = base64UrlExact(LIMITS.idBytes, 'device id');
 export type DeviceId = Static<typeof DeviceId>;
 
-/** The MLS group id (8..64 bytes, chosen by the creating client), base64url. */
+/** The MLS group id (1..255 bytes, chosen by the creating client), base64url. */
 export const GroupId = base64UrlBytes(LIMITS.groupIdMinBytes, LIMITS.groupIdMaxBytes, 'MLS group id');
 export type GroupId = Static<typeof GroupId>;
 

@@ -88,3 +88,6 @@ export {
   WsReadyFrame,
   WsServerFrame,
 } from './ws.js';
+export { deriveAccountId } from './account-id.js';
+export { decodeDeviceRevocation, signDeviceRevocation, verifyDeviceRevocation } from './revocation.js';
+export type { DeviceRevocation as DeviceRevocationStatement } from './revocation.js';

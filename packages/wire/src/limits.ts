@@ -15,9 +15,9 @@ export const LIMITS = {
   requestNonceBytes: 16,
   /** The WebSocket challenge nonce. */
   wsChallengeBytes: 32,
-  /** MLS group ids chosen by clients. */
-  groupIdMinBytes: 8,
-  groupIdMaxBytes: 64,
+  /** MLS group ids chosen by clients (e2ee's `MAX_GROUP_ID_BYTES`; e2ee picks 32 random bytes). */
+  groupIdMinBytes: 1,
+  groupIdMaxBytes: 255,
   /** Encoded device certificate (format: e2ee README). */
   certificateMaxBytes: 4096,
   /** Encoded device revocation statement (format: e2ee README). */
