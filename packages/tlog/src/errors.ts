@@ -1,4 +1,4 @@
-import { FulcrumError } from '@fulcrum/common';
+import { FulcrumError, isFulcrumError } from '@fulcrum/common';
 
 /**
  * Stable codes raised by @fulcrum/tlog. Branch on these, never on messages.
@@ -91,4 +91,13 @@ export function tlogError(
   if (detail !== undefined) options.detail = detail;
   if (cause !== undefined) options.cause = cause;
   return new FulcrumError<TlogErrorCode>(code, message, options);
+}
+
+/** Type guard: `err` is a tlog error, optionally with one of `codes`. */
+export function isTlogError(err: unknown, ...codes: TlogErrorCode[]): err is TlogError {
+  return (
+    isFulcrumError(err) &&
+    err.code.startsWith('tlog.') &&
+    (codes.length === 0 || codes.includes(err.code as TlogErrorCode))
+  );
 }

@@ -1,7 +1,7 @@
 // @fulcrum/tlog: RFC 9162 Merkle hashing and proofs, C2SP signed notes, checkpoints, tiles,
 // proofs, policies, witness logic, typed log entries and key-transparency labels. Pure (std).
 
-export { tlogError } from './errors.js';
+export { isTlogError, tlogError } from './errors.js';
 export type { TlogError, TlogErrorCode } from './errors.js';
 
 export {
@@ -89,3 +89,33 @@ export {
   verifySubtreeCosignature,
 } from './cosignature.js';
 export type { CosignedSubtree } from './cosignature.js';
+
+export {
+  MAX_TILE_LEVEL,
+  TILE_HEIGHT,
+  TILE_WIDTH,
+  bundleCount,
+  edgeTiles,
+  formatBundlePath,
+  formatTileIndex,
+  formatTilePath,
+  hashesAtTileLevel,
+  parseTilePath,
+  tileCounts,
+  tileWidth,
+} from './tile-path.js';
+export type { BundleId, TileId, TileLevelCount, TilePath } from './tile-path.js';
+export { MAX_BUNDLE_SIZE, MAX_ENTRY_SIZE, decodeEntryBundle, encodeEntryBundle } from './entry-bundle.js';
+export { TileBuilder, edgeSubtreeHashes, integrateEntries, tileHashes } from './tile-builder.js';
+export type { BundleData, IntegrationResult, TileData, TileSource } from './tile-builder.js';
+export { createTileHashReader } from './tile-hash-reader.js';
+export type { TileHashReader, TileHashReaderOptions } from './tile-hash-reader.js';
+export { auditTiledLog, verifyTiledLog } from './tiled-log.js';
+export type {
+  AuditResult,
+  AuditTiledLogOptions,
+  TiledLogVerdict,
+  TrustedLogState,
+  VerifyTiledLogOptions,
+} from './tiled-log.js';
+export { MemoryTileStore } from './memory-tile-store.js';
