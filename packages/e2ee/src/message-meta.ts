@@ -178,5 +178,18 @@ function checkStructure(bytes: Uint8Array, meta: MlsMessageMeta): void {
     if (c.epoch !== meta.epoch || c.contentType !== meta.contentType) {
       throw e2eeError('e2ee.malformed', 'public message header mismatch');
     }
+    // ts-mls falls back to a "custom" proposal when a default proposal (types 1-7, RFC 9420 §17.4)
+    // fails to decode, so a truncated Remove would parse as custom type 3. Refuse that ambiguity.
+    const proposals =
+      c.contentType === 'proposal'
+        ? [c.proposal]
+        : c.contentType === 'commit'
+          ? c.commit.proposals.flatMap((p) => (p.proposalOrRefType === 'proposal' ? [p.proposal] : []))
+          : [];
+    for (const p of proposals) {
+      if (typeof p.proposalType === 'number' && p.proposalType >= 1 && p.proposalType <= 7) {
+        throw e2eeError('e2ee.malformed', 'a default proposal type does not decode');
+      }
+    }
   }
 }
