@@ -11,7 +11,7 @@ import { formatBundlePath, formatTilePath } from './tile-path.js';
 export class MemoryTileStore implements TileSource {
   private readonly files = new Map<string, Uint8Array>();
 
-  async fetch(path: string): Promise<Uint8Array | undefined> {
+  async read(path: string): Promise<Uint8Array | undefined> {
     return this.get(path);
   }
 

@@ -138,7 +138,7 @@ export class TileBuilder {
 /** Reads stored resources by tile path ("tile/0/000.p/8", "tile/entries/x001/234", "checkpoint"). */
 export interface TileSource {
   /** The bytes at `path` (relative to the log prefix), or undefined if there is none (HTTP 404). */
-  fetch(path: string): Promise<Uint8Array | undefined>;
+  read(path: string): Promise<Uint8Array | undefined>;
 }
 
 /** What an integration step produces: the new tree head and every resource to store. */
@@ -203,7 +203,7 @@ export async function integrateEntries(args: {
 }
 
 async function fetchTile(source: TileSource, t: TileId): Promise<TileData> {
-  const data = await source.fetch(formatTilePath(t));
+  const data = await source.read(formatTilePath(t));
   if (data === undefined)
     throw tlogError('tlog.tile_missing', 'stored tile is missing', { level: t.level, index: t.index });
   if (data.length !== t.width * HASH_SIZE) throw tlogError('tlog.tile_bad_size', 'stored tile has the wrong size');
@@ -211,7 +211,7 @@ async function fetchTile(source: TileSource, t: TileId): Promise<TileData> {
 }
 
 async function fetchBundle(source: TileSource, b: BundleId): Promise<Uint8Array> {
-  const data = await source.fetch(formatBundlePath(b));
+  const data = await source.read(formatBundlePath(b));
   if (data === undefined) throw tlogError('tlog.tile_missing', 'stored entry bundle is missing', { index: b.index });
   return data;
 }

@@ -75,9 +75,9 @@ export function createTileHashReader(options: TileHashReaderOptions): TileHashRe
   let edgeCheck: Promise<void> | undefined;
 
   async function fetchRaw(level: number, index: number, width: number): Promise<Uint8Array[]> {
-    let data = await source.fetch(formatTilePath({ level, index, width }));
+    let data = await source.read(formatTilePath({ level, index, width }));
     if (data === undefined && width < TILE_WIDTH) {
-      const full = await source.fetch(formatTilePath({ level, index, width: TILE_WIDTH }));
+      const full = await source.read(formatTilePath({ level, index, width: TILE_WIDTH }));
       if (full !== undefined && full.length === TILE_WIDTH * HASH_SIZE) data = full.subarray(0, width * HASH_SIZE);
     }
     if (data === undefined) throw tlogError('tlog.tile_missing', 'tile is missing', { level, index, width });

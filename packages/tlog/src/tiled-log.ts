@@ -46,10 +46,10 @@ export async function auditTiledLog(options: AuditTiledLogOptions): Promise<Audi
   const widthOf = (i: number) => Math.min(TILE_WIDTH, treeSize - i * TILE_WIDTH);
   const fetchBundle = async (i: number) => {
     const width = widthOf(i);
-    let data = await source.fetch(formatBundlePath({ index: i, width }));
+    let data = await source.read(formatBundlePath({ index: i, width }));
     if (data === undefined && width < TILE_WIDTH) {
       // A partial bundle may be gone once full; its prefix is in the full bundle.
-      const full = await source.fetch(formatBundlePath({ index: i, width: TILE_WIDTH }));
+      const full = await source.read(formatBundlePath({ index: i, width: TILE_WIDTH }));
       if (full !== undefined) data = encodeEntryBundle(decodeEntryBundle(full, TILE_WIDTH).slice(0, width));
     }
     if (data === undefined) throw tlogError('tlog.tile_missing', 'entry bundle is missing', { index: i });
@@ -60,7 +60,7 @@ export async function auditTiledLog(options: AuditTiledLogOptions): Promise<Audi
     if (!checkTiles) return;
     await Promise.all(
       tiles.map(async (t) => {
-        const served = await source.fetch(formatTilePath(t));
+        const served = await source.read(formatTilePath(t));
         if (served === undefined)
           throw tlogError('tlog.tile_missing', 'tile is missing', { level: t.level, index: t.index });
         if (!constantTimeEqual(served, t.data)) {
@@ -134,7 +134,7 @@ export interface TiledLogVerdict {
  * signed, conflicting views of the log); optionally audits every entry. Throws typed errors only.
  */
 export async function verifyTiledLog(options: VerifyTiledLogOptions): Promise<TiledLogVerdict> {
-  const note = await options.source.fetch('checkpoint');
+  const note = await options.source.read('checkpoint');
   if (note === undefined) throw tlogError('tlog.tile_missing', 'the log serves no checkpoint');
   const checkpoint = options.verifyCheckpoint(note);
   const { size, rootHash } = checkpoint.checkpoint;
