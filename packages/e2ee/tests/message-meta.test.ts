@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { isFulcrumError } from '@fulcrum/common';
-import { type MlsMessageMeta, parseMlsMessageMeta } from '@fulcrum/e2ee';
+import { type MlsMessageMeta, parseLeafIndex, parseMlsMessageMeta } from '@fulcrum/e2ee';
 import { client, InMemoryDirectory, makeAccount, makeDevice, utf8 } from './fixtures.js';
 
 const code = (f: () => unknown): string | undefined => {
@@ -63,7 +63,7 @@ describe('parseMlsMessageMeta on real messages', () => {
       epoch: 0n,
       contentType: 'commit',
       senderType: 'member',
-      senderLeafIndex: 0,
+      senderLeafIndex: parseLeafIndex(0),
       authenticatedData: new Uint8Array(),
     } satisfies MlsMessageMeta);
   });
