@@ -6,6 +6,17 @@ const R = Math.fround(0.299);
 const G = Math.fround(0.587);
 const B = Math.fround(0.114);
 
+// The float32 products coefficient * sample for every 8-bit sample, so the
+// per-pixel work is two float32 additions.
+function productTable(coefficient: number): Float32Array {
+  const t = new Float32Array(256);
+  for (let v = 0; v < 256; v++) t[v] = coefficient * v;
+  return t;
+}
+const TR = productTable(R);
+const TG = productTable(G);
+const TB = productTable(B);
+
 /**
  * Fills `out` (width*height, row-major) with float32 luma exactly as the
  * reference: colour pixels as ((R*r + G*g) + B*b) with every product and sum

@@ -142,7 +142,7 @@ export class MihIndex {
     for (const t of this.tables) {
       const qv = chunkValue(q, 0, t.offset, t.width);
       const shift = t.width - t.tableBits;
-      const qTop = shift === 0 ? qv : Math.floor(qv / 2 ** shift);
+      const qTop = qv >>> shift;
       const masks = probeMasks(t.tableBits, Math.min(s, t.tableBits));
       const { starts, ids, keys } = t;
       for (let p = 0; p < masks.length; p++) {
@@ -163,28 +163,51 @@ export class MihIndex {
   }
 }
 
-/** Counting sort of all hashes by the top `tableBits` of one chunk (CSR layout). */
+/**
+ * Groups all hashes by the top `tableBits` of one chunk (CSR layout). A
+ * direct counting sort scatters into a table of 2^tableBits counters (64 MB
+ * at 24 bits), one cache miss per hash; instead sort (bucket, id) pairs with
+ * an LSD radix sort on 12-bit digits (small, cache-resident histograms), then
+ * fill `starts` in one sequential pass.
+ */
 function buildTable(words: Uint32Array, n: number, offset: number, width: number, tableBits: number): ChunkTable {
   const shift = width - tableBits;
   const buckets = 2 ** tableBits;
+  let keyA = new Uint32Array(n);
+  let idA = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    keyA[i] = chunkValue(words, i * WORDS_PER_HASH, offset, width);
+    idA[i] = i;
+  }
+  let keyB = new Uint32Array(n);
+  let idB = new Uint32Array(n);
+  const count = new Uint32Array(4096);
+  for (let lo = shift; lo < width; lo += 12) {
+    const bits = Math.min(12, width - lo);
+    const mask = (1 << bits) - 1;
+    count.fill(0);
+    for (let i = 0; i < n; i++) count[(keyA[i]! >>> lo) & mask]!++;
+    let sum = 0;
+    for (let d = 0; d <= mask; d++) {
+      const c = count[d]!;
+      count[d] = sum;
+      sum += c;
+    }
+    for (let i = 0; i < n; i++) {
+      const k = keyA[i]!;
+      const pos = count[(k >>> lo) & mask]!++;
+      keyB[pos] = k;
+      idB[pos] = idA[i]!;
+    }
+    [keyA, keyB] = [keyB, keyA];
+    [idA, idB] = [idB, idA];
+  }
   const starts = new Uint32Array(buckets + 1);
-  const full = new Uint32Array(n);
-  const top = new Uint32Array(n);
+  let b = 0;
   for (let i = 0; i < n; i++) {
-    const v = chunkValue(words, i * WORDS_PER_HASH, offset, width);
-    full[i] = v;
-    const b = shift === 0 ? v : Math.floor(v / 2 ** shift);
-    top[i] = b;
-    starts[b + 1]!++;
+    const top = keyA[i]! >>> shift;
+    while (b < top) starts[++b] = i;
   }
-  for (let b = 0; b < buckets; b++) starts[b + 1]! += starts[b]!;
-  const fill = starts.slice(0, buckets);
-  const ids = new Uint32Array(n);
-  const keys = shift === 0 ? undefined : new Uint32Array(n);
-  for (let i = 0; i < n; i++) {
-    const pos = fill[top[i]!]!++;
-    ids[pos] = i;
-    if (keys) keys[pos] = full[i]!;
-  }
-  return { offset, width, tableBits, starts, ids, keys };
+  while (b < buckets) starts[++b] = n;
+  return { offset, width, tableBits, starts, ids: idA, keys: shift === 0 ? undefined : keyA };
 }
