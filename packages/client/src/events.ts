@@ -1,12 +1,13 @@
 /**
  * A minimal typed event emitter (std: no Node EventEmitter, no DOM EventTarget).
- * A throwing listener never breaks the client: its error is reported on the `error` event
- * (or swallowed if it was an `error` listener itself).
+ * A throwing listener never breaks the client: its error goes to `onListenerError`.
  */
 export type Listener<T> = (event: T) => void;
 
-export class Emitter<Events extends { error: unknown }> {
+export class Emitter<Events extends object> {
   private readonly listeners = new Map<keyof Events, Set<Listener<never>>>();
+
+  constructor(private readonly onListenerError: (err: unknown, event: keyof Events) => void = () => {}) {}
 
   /** Adds a listener; returns a function that removes it. */
   on<K extends keyof Events>(name: K, listener: Listener<Events[K]>): () => void {
@@ -30,7 +31,11 @@ export class Emitter<Events extends { error: unknown }> {
       try {
         (l as Listener<Events[K]>)(event);
       } catch (err) {
-        if (name !== 'error') this.emit('error', err as Events['error']);
+        try {
+          this.onListenerError(err, name);
+        } catch {
+          // a failing error handler must not break the emitter either
+        }
       }
     }
   }

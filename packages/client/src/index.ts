@@ -28,3 +28,26 @@ export { Emitter } from './events.js';
 export type { Listener } from './events.js';
 export { errorFromResponse, ServerApi } from './server-api.js';
 export type { CallOptions, JsonRouteName, RequestSigner, ResponseOf } from './server-api.js';
+export { FulcrumClient } from './client.js';
+export type {
+  AccountInfo,
+  AttachmentInput,
+  ClientEvents,
+  ConnectionEvent,
+  ConversationInfo,
+  DeliveryEvent,
+  DeviceInfo,
+  ErrorEvent,
+  FulcrumClientOptions,
+  MemberInfo,
+  MembershipChange,
+  MembershipEvent,
+  MessageEvent,
+  MessageRecord,
+  SelfInfo,
+  SendReceipt,
+  SyncResult,
+} from './client-types.js';
+export type { MessageDirection, MessageStatus } from './records.js';
+export { KeyDirectoryCache } from './directory.js';
+export type { DirectoryAccount, DirectoryDevice } from './directory.js';

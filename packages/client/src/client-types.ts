@@ -1,0 +1,150 @@
+/** Public types of FulcrumClient: options, what it returns, and its events. */
+import type { Clock, FulcrumError, Random } from '@fulcrum/common';
+import type { MlsCryptoProvider } from '@fulcrum/e2ee';
+import type { MessageContent } from './message-content.js';
+import type { ClientStore } from './ports/store.js';
+import type { Transport } from './ports/transport.js';
+import type { MessageDirection, MessageStatus } from './records.js';
+
+export interface FulcrumClientOptions {
+  readonly store: ClientStore;
+  readonly transport: Transport;
+  readonly clock?: Clock;
+  readonly random?: Random;
+  /** MLS crypto provider (default: ts-mls's default, WebCrypto where present). */
+  readonly crypto?: MlsCryptoProvider;
+  /** Normal KeyPackages to keep on the server (default 20); refilled when fewer than half remain. */
+  readonly keyPackageTarget?: number;
+  /** Largest attachment this client sends or fetches (plaintext bytes; default 25 MiB, the server default). */
+  readonly maxAttachmentBytes?: number;
+  /** Live-connection reconnect delays (ms): first, and cap of the exponential backoff. Default 500 / 30 000. */
+  readonly reconnectDelayMs?: { readonly first: number; readonly max: number };
+}
+
+/** This device, once registered or linked. */
+export interface SelfInfo {
+  readonly name: string;
+  readonly accountId: string;
+  readonly deviceId: string;
+  /** Whether this device holds the account identity key (it can certify and revoke devices). */
+  readonly holdsIdentityKey: boolean;
+}
+
+export interface DeviceInfo {
+  readonly deviceId: string;
+  readonly createdAt: number;
+  readonly revokedAt?: number;
+  /** This is the calling device. */
+  readonly current: boolean;
+}
+
+export interface AccountInfo {
+  readonly accountId: string;
+  readonly name: string;
+  readonly devices: readonly DeviceInfo[];
+}
+
+export interface MemberInfo {
+  readonly accountId: string;
+  /** From the key directory cache; undefined if this device never looked the account up. */
+  readonly name?: string;
+  readonly deviceIds: readonly string[];
+}
+
+export interface ConversationInfo {
+  readonly groupId: string;
+  /** The end-to-end encrypted display name (set by `rename`), if any. */
+  readonly name?: string;
+  readonly epoch: number;
+  readonly members: readonly MemberInfo[];
+}
+
+/** One message of a conversation's history, as this device stored it. */
+export interface MessageRecord {
+  /** Local history key (ordering within the conversation). */
+  readonly key: string;
+  readonly groupId: string;
+  readonly direction: MessageDirection;
+  readonly sender: { readonly accountId: string; readonly deviceId: string; readonly name?: string };
+  readonly content: MessageContent;
+  /** The canonical content bytes (what franking will commit to). */
+  readonly contentBytes: Uint8Array;
+  readonly status: MessageStatus;
+  readonly clientMessageId?: string;
+  readonly serverSeq?: number;
+  readonly serverTime?: number;
+  /** Local time this device stored it. */
+  readonly createdAt: number;
+}
+
+export interface SendReceipt {
+  readonly groupId: string;
+  readonly clientMessageId: string;
+  /** `sent` once the server durably queued it; `queued` if it is waiting in the outbox (network down). */
+  readonly status: 'sent' | 'queued';
+  readonly message: MessageRecord;
+}
+
+export interface AttachmentInput {
+  readonly data: Uint8Array;
+  readonly name: string;
+  /** RFC 6838 media type; default `application/octet-stream`. */
+  readonly mediaType?: string;
+}
+
+export interface SyncResult {
+  /** Queue items processed (including dropped ones). */
+  readonly processed: number;
+  /** Outbox entries sent. */
+  readonly sent: number;
+}
+
+export interface MessageEvent {
+  readonly groupId: string;
+  readonly message: MessageRecord;
+}
+
+export type MembershipChange = 'joined' | 'added' | 'removed' | 'left' | 'renamed' | 'created';
+
+export interface MembershipEvent {
+  readonly groupId: string;
+  readonly change: MembershipChange;
+  /** The devices concerned (added / removed); empty for `renamed`. */
+  readonly devices: readonly { readonly accountId: string; readonly deviceId: string }[];
+  /** Whether this device is among `devices` (e.g. `removed` with `self: true`: we were removed). */
+  readonly self: boolean;
+  /** Who did it, when known. */
+  readonly by?: { readonly accountId: string; readonly deviceId: string };
+  /** The new name for `renamed`. */
+  readonly name?: string;
+}
+
+export interface DeliveryEvent {
+  readonly groupId: string;
+  readonly clientMessageId: string;
+  readonly state: 'queued' | 'sent' | 'failed';
+  readonly serverSeq?: number;
+  readonly error?: FulcrumError;
+}
+
+export interface ErrorEvent {
+  readonly error: unknown;
+  /** What the client was doing: `process-item`, `reconcile`, `live`, `outbox`, `listener`. */
+  readonly context: string;
+  readonly groupId?: string;
+  readonly seq?: number;
+}
+
+export interface ConnectionEvent {
+  readonly state: 'connecting' | 'ready' | 'closed';
+  /** For `closed`: the WebSocket close code. */
+  readonly code?: number;
+}
+
+export interface ClientEvents {
+  message: MessageEvent;
+  membership: MembershipEvent;
+  delivery: DeliveryEvent;
+  error: ErrorEvent;
+  connection: ConnectionEvent;
+}
