@@ -33,9 +33,7 @@ export function fillLuma(image: PdqImage, out: Float32Array): void {
     for (let k = 0, p = 0; k < n; k++, p += 2) out[k] = data[p]!;
   } else {
     for (let k = 0, p = 0; k < n; k++, p += channels) {
-      out[k] = Math.fround(
-        Math.fround(Math.fround(R * data[p]!) + Math.fround(G * data[p + 1]!)) + Math.fround(B * data[p + 2]!),
-      );
+      out[k] = Math.fround(TR[data[p]!]! + TG[data[p + 1]!]!) + TB[data[p + 2]!]!;
     }
   }
 }
