@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerClientCommands } from './commands/client.js';
 
 /** Builds the `fulcrum` command tree. Each area registers its own subcommands. */
 export function createProgram(): Command {
@@ -7,6 +8,7 @@ export function createProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError()
     .exitOverride();
+  registerClientCommands(program);
   return program;
 }
 
