@@ -4,10 +4,9 @@ import type { VerifiedDeviceCertificate } from './device-certificate.js';
  * Why the credential check runs, so a directory can answer differently where it must:
  * - `add`: this device is about to commit adding the certificate's device (from its KeyPackage);
  * - `join`: this device is joining from a Welcome and checks every leaf of the group's tree;
- * - `process`: an incoming commit adds a device or changes the committer's leaf;
- * - `key-package`: a KeyPackage is being checked outside a group (e.g. `inspectKeyPackage`).
+ * - `process`: an incoming commit adds a device or changes the committer's leaf.
  */
-export type CredentialCheckPurpose = 'add' | 'join' | 'process' | 'key-package';
+export type CredentialCheckPurpose = 'add' | 'join' | 'process';
 
 /**
  * Port to the server's key directory (the client SDK implements it, usually from a cached device list).

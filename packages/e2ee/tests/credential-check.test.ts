@@ -17,7 +17,7 @@ import {
   signDeviceCertificate,
 } from '@fulcrum/e2ee';
 import { client, codeOf, InMemoryDirectory, makeAccount, makeDevice, utf8 } from './fixtures.js';
-import { ed25519KeyPair, rawAddCommit, rawCreateGroup, rawKeyPackage } from './raw-ts-mls.js';
+import { ed25519KeyPair, rawAddCommit, rawCreateGroup, rawJoin, rawKeyPackage } from './raw-ts-mls.js';
 
 /** A key directory that lists everything: what a compromised client would use. */
 const listsEverything: KeyDirectory = { isDeviceListed: async () => true };
@@ -157,6 +157,18 @@ describe('Fulcrum credential check', () => {
       expect(got.kind).toBe('application');
     });
   }
+
+  it("control: without Fulcrum's check, ts-mls itself accepts the same bad Welcome", async () => {
+    const ctx = await setup();
+    const victim = makeDevice(ctx.dir, ctx.bob, 'b1');
+    const kp = await ctx.mls.createKeyPackages(victim.state, { count: 1 });
+    const welcome = await welcomeFromBadCreator(ctx, 'unsigned', kp.keyPackages[0]!.keyPackage);
+    // Even a directory that lists everything would refuse it (the certificate does not verify), so
+    // the control is raw ts-mls with its default accept-all authentication service: it joins.
+    const group = await rawJoin(kp.device, welcome);
+    expect(group.epoch).toBe(1n);
+    expect(await codeOf(ctx.mls.joinFromWelcome(kp.device, welcome))).toBe('e2ee.credential_rejected');
+  });
 
   it('checks every leaf of the tree on join, not only the signer', async () => {
     const ctx = await setup();

@@ -7,6 +7,8 @@ import {
   createCommit,
   createGroup,
   decodeMlsMessage,
+  emptyPskIndex,
+  joinGroup,
   defaultAuthenticationService,
   defaultKeyPackageEqualityConfig,
   defaultKeyRetentionConfig,
@@ -16,7 +18,9 @@ import {
   generateKeyPackageWithKey,
   type ClientConfig,
 } from 'ts-mls';
+import { decodeKeyPackage } from 'ts-mls/keyPackage.js';
 import { ciphersuiteImpl, defaultMlsCryptoProvider } from '../src/crypto-provider.js';
+import { type DeviceState, unwrapDeviceState } from '../src/device-state.js';
 import { type GroupState, unwrapGroupState, wrapGroupState } from '../src/group-state.js';
 import { fulcrumCapabilities } from '../src/key-package.js';
 
@@ -68,6 +72,36 @@ export async function rawCreateGroup(identity: Uint8Array, keys = ed25519KeyPair
     acceptAnyCredential,
   );
   return wrapGroupState(state);
+}
+
+/** Joins from a Welcome with ts-mls's default (accept-all) authentication service. */
+export async function rawJoin(device: DeviceState, welcome: Uint8Array): Promise<GroupState> {
+  const dev = unwrapDeviceState(device);
+  const m = decodeMlsMessage(welcome, 0);
+  if (m === undefined || m[0].wireformat !== 'mls_welcome') throw new Error('not a Welcome');
+  for (const k of dev.keyPackages) {
+    const kp = decodeKeyPackage(k.keyPackage, 0)![0];
+    try {
+      const state = await joinGroup(
+        m[0].welcome,
+        kp,
+        {
+          initPrivateKey: k.initPrivateKey.slice(),
+          hpkePrivateKey: k.hpkePrivateKey.slice(),
+          signaturePrivateKey: dev.keys.mlsSignatureSecretKey.slice(),
+        },
+        emptyPskIndex,
+        await cs(),
+        undefined,
+        undefined,
+        acceptAnyCredential,
+      );
+      return wrapGroupState(state);
+    } catch {
+      // not this key package
+    }
+  }
+  throw new Error('no key package joins');
 }
 
 /** Commits adding KeyPackages with no credential check (what a malicious member could send). */
