@@ -119,3 +119,21 @@ export type {
   VerifyTiledLogOptions,
 } from './tiled-log.js';
 export { MemoryTileStore } from './memory-tile-store.js';
+export { TLOG_PROOF_HEADER, createTlogProof, formatTlogProof, parseTlogProof, verifyTlogProof } from './tlog-proof.js';
+export type { TlogProof, VerifiedTlogProof } from './tlog-proof.js';
+export {
+  describeQuorum,
+  evaluateQuorum,
+  parseTlogPolicy,
+  verifyCheckpointWithPolicy,
+} from './tlog-policy.js';
+export type {
+  PolicyGroup,
+  PolicyLimits,
+  PolicyLog,
+  PolicyVerifiedCheckpoint,
+  PolicyWitness,
+  QuorumEvaluation,
+  QuorumRequirement,
+  TlogPolicy,
+} from './tlog-policy.js';
