@@ -1,2 +1,13 @@
-// @fulcrum/server: fastify HTTP + WebSocket, db (Kysely: SQLite or PostgreSQL), bus (in-process or NATS), jobs
-export {};
+// @fulcrum/server: Fastify HTTP + WebSocket over Kysely storage (SQLite or PostgreSQL), an event bus and jobs.
+export { startServer } from './start-server.js';
+export type { RunningServer } from './start-server.js';
+export { resolveConfig } from './config.js';
+export type { ResolvedConfig, ServerConfig } from './config.js';
+export { Database, pgConnectionConfig, SQLITE_FILE, Tx } from './db/database.js';
+export type { DatabaseStats, StorageConfig } from './db/database.js';
+export { TABLE_NAMES } from './db/schema.js';
+export type { DatabaseSchema, Dialect, TableName } from './db/schema.js';
+export type { Bus, BusEvent, Unsubscribe } from './bus/bus.js';
+export { InProcessBus } from './bus/in-process-bus.js';
+export { DEFAULT_GROUP_COMMIT, WriteQueue } from './write-queue.js';
+export type { GroupCommitOptions, WriteQueueStats } from './write-queue.js';

@@ -1,0 +1,86 @@
+import { type Clock, systemClock } from '@fulcrum/common';
+import { LIMITS } from '@fulcrum/wire';
+import type { DestinationStream, Level } from 'pino';
+import type { Bus } from './bus/bus.js';
+import type { StorageConfig } from './db/database.js';
+import { DEFAULT_GROUP_COMMIT, type GroupCommitOptions } from './write-queue.js';
+
+/** What `startServer` takes. Only `storage` is required. */
+export interface ServerConfig {
+  /** Interface to listen on. Default `127.0.0.1`. */
+  host?: string;
+  /** Port; `0` picks a free one. Default 8080. */
+  port?: number;
+  storage: StorageConfig;
+  /** Largest attachment accepted, in bytes. Default 25 MiB. */
+  attachmentMaxBytes?: number;
+  /** Group-commit tuning (batch size, flush delay). */
+  groupCommit?: Partial<GroupCommitOptions>;
+  /** Log level (default `info`) and destination (default stdout). Logs never hold bodies, keys, tokens or hashes. */
+  log?: { level?: Level | 'silent'; destination?: DestinationStream };
+  /** Time source (tests move it to check the timestamp window). Default: the system clock. */
+  clock?: Clock;
+  /** Live fan-out between processes. Default: an in-process bus owned (and closed) by the server. */
+  bus?: Bus;
+  /** How often expired nonces and week-old idempotency records are deleted (ms). Default 60 s. */
+  cleanupIntervalMs?: number;
+  /** How long a `clientMessageId` answer is remembered (ms). Default 7 days. */
+  idempotencyWindowMs?: number;
+}
+
+/** The configuration with every default filled in, parsed once at start. */
+export interface ResolvedConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly storage: StorageConfig;
+  readonly attachmentMaxBytes: number;
+  readonly groupCommit: GroupCommitOptions;
+  readonly logLevel: Level | 'silent';
+  readonly logDestination: DestinationStream | undefined;
+  readonly clock: Clock;
+  readonly bus: Bus | undefined;
+  readonly cleanupIntervalMs: number;
+  readonly idempotencyWindowMs: number;
+}
+
+function positiveInt(value: number | undefined, fallback: number, what: string, min = 1): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < min)
+    throw new TypeError(`server config: ${what} must be an integer ≥ ${min}`);
+  return value;
+}
+
+/** Validates `config` and fills defaults; throws a TypeError naming the bad field. */
+export function resolveConfig(config: ServerConfig): ResolvedConfig {
+  const storage = config.storage;
+  if (storage === undefined || (storage.dialect !== 'sqlite' && storage.dialect !== 'postgres')) {
+    throw new TypeError('server config: storage.dialect must be sqlite or postgres');
+  }
+  if (storage.dialect === 'sqlite' && (typeof storage.dataDir !== 'string' || storage.dataDir === '')) {
+    throw new TypeError('server config: storage.dataDir is required for sqlite');
+  }
+  if (storage.dialect === 'postgres' && (typeof storage.url !== 'string' || storage.url === '')) {
+    throw new TypeError('server config: storage.url is required for postgres');
+  }
+  return Object.freeze({
+    host: config.host ?? '127.0.0.1',
+    port: positiveInt(config.port, 8080, 'port', 0),
+    storage: Object.freeze({ ...storage }),
+    attachmentMaxBytes: positiveInt(config.attachmentMaxBytes, LIMITS.attachmentDefaultMaxBytes, 'attachmentMaxBytes'),
+    groupCommit: Object.freeze({
+      maxBatch: positiveInt(config.groupCommit?.maxBatch, DEFAULT_GROUP_COMMIT.maxBatch, 'groupCommit.maxBatch'),
+      maxDelayMs: positiveInt(
+        config.groupCommit?.maxDelayMs,
+        DEFAULT_GROUP_COMMIT.maxDelayMs,
+        'groupCommit.maxDelayMs',
+        0,
+      ),
+    }),
+    logLevel: config.log?.level ?? 'info',
+    logDestination: config.log?.destination,
+    clock: config.clock ?? systemClock,
+    bus: config.bus,
+    cleanupIntervalMs: positiveInt(config.cleanupIntervalMs, 60_000, 'cleanupIntervalMs'),
+    idempotencyWindowMs: positiveInt(config.idempotencyWindowMs, 7 * 24 * 3600_000, 'idempotencyWindowMs'),
+  });
+}

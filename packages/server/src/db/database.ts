@@ -1,0 +1,210 @@
+import { mkdirSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
+import pg from 'pg';
+import type { Bus, BusEvent } from '../bus/bus.js';
+import { migrationProvider } from './migrations/index.js';
+import type { DatabaseSchema, Dialect } from './schema.js';
+
+/** Where the data lives. */
+export type StorageConfig =
+  | {
+      dialect: 'sqlite';
+      /** Directory holding `fulcrum.sqlite` (created if absent). */
+      dataDir: string;
+    }
+  | {
+      dialect: 'postgres';
+      /** e.g. `postgres://127.0.0.1:5432/test`. */
+      url: string;
+      /** A schema of its own (created if absent); tests use a fresh one per file. Default `public`. */
+      schema?: string;
+      /** Connections in the pool. Default 10. */
+      poolSize?: number;
+    };
+
+export const SQLITE_FILE = 'fulcrum.sqlite';
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+const PG_INT8_OID = 20;
+
+/** Counters that let tests see what storage did (e.g. that group commit batches). */
+export interface DatabaseStats {
+  /** Transactions committed. */
+  commits: number;
+  /** Transactions rolled back. */
+  rollbacks: number;
+}
+
+/** A transaction in progress: queries go through `db`; `publish` defers a bus event to after commit. */
+export class Tx {
+  readonly db: Transaction<DatabaseSchema>;
+  readonly dialect: Dialect;
+  readonly #events: BusEvent[];
+  #savepoints = 0;
+
+  constructor(db: Transaction<DatabaseSchema>, dialect: Dialect, events: BusEvent[]) {
+    this.db = db;
+    this.dialect = dialect;
+    this.#events = events;
+  }
+
+  /** Queues an event to be published only if (and after) the transaction commits. */
+  publish(event: BusEvent): void {
+    this.#events.push(event);
+  }
+
+  /**
+   * Runs `fn` inside a savepoint: if it throws, its writes and its events are undone and the
+   * error is rethrown, while the enclosing transaction stays usable (group commit relies on it:
+   * one refused send must not abort the others of its batch).
+   */
+  async savepoint<T>(fn: () => Promise<T>): Promise<T> {
+    const name = sql.raw(`sp_${++this.#savepoints}`);
+    const mark = this.#events.length;
+    await sql`savepoint ${name}`.execute(this.db);
+    try {
+      const result = await fn();
+      await sql`release savepoint ${name}`.execute(this.db);
+      return result;
+    } catch (err) {
+      await sql`rollback to savepoint ${name}`.execute(this.db);
+      await sql`release savepoint ${name}`.execute(this.db);
+      this.#events.length = mark;
+      throw err;
+    }
+  }
+}
+
+/**
+ * The storage layer: one Kysely instance over SQLite (better-sqlite3, WAL, synchronous=FULL) or
+ * PostgreSQL (pg). It owns transactions, and publishes bus events only after commit, so a live
+ * push never announces something that could still roll back.
+ */
+export class Database {
+  readonly kysely: Kysely<DatabaseSchema>;
+  readonly dialect: Dialect;
+  readonly stats: DatabaseStats = { commits: 0, rollbacks: 0 };
+  readonly #bus: Bus;
+
+  private constructor(kysely: Kysely<DatabaseSchema>, dialect: Dialect, bus: Bus) {
+    this.kysely = kysely;
+    this.dialect = dialect;
+    this.#bus = bus;
+  }
+
+  /** Opens the database and applies pending migrations. */
+  static async open(config: StorageConfig, bus: Bus): Promise<Database> {
+    if (config.dialect === 'sqlite') {
+      mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+      const sqlite = new BetterSqlite3(join(config.dataDir, SQLITE_FILE));
+      // WAL lets readers run beside the writer; synchronous=FULL fsyncs the WAL at every commit,
+      // so an acknowledged send survives power loss (that is why sends are group-committed).
+      sqlite.pragma('journal_mode = WAL');
+      sqlite.pragma('synchronous = FULL');
+      sqlite.pragma('foreign_keys = ON');
+      sqlite.pragma('busy_timeout = 5000');
+      const kysely = new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: sqlite }) });
+      const db = new Database(kysely, 'sqlite', bus);
+      await db.#migrate(undefined);
+      return db;
+    }
+    const schema = config.schema ?? 'public';
+    if (!SCHEMA_NAME.test(schema)) throw new Error('invalid PostgreSQL schema name');
+    if (schema !== 'public') {
+      const client = new pg.Client(pgConnectionConfig(config.url));
+      await client.connect();
+      try {
+        await client.query(`create schema if not exists "${schema}"`);
+      } finally {
+        await client.end();
+      }
+    }
+    const pool = new pg.Pool({
+      ...pgConnectionConfig(config.url),
+      max: config.poolSize ?? 10,
+      options: `-c search_path=${schema}`,
+      // Every bigint column holds a value below 2^53 (ms times, seqs, epochs, sizes).
+      types: {
+        getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+          oid === PG_INT8_OID && format !== 'binary'
+            ? (v: string) => Number.parseInt(v, 10)
+            : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+      },
+    });
+    // An idle client that loses its server emits 'error' on the pool; without a listener it would
+    // crash the process. The next query on a fresh client fails cleanly instead (→ 503).
+    pool.on('error', () => {});
+    const kysely = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) });
+    const db = new Database(kysely, 'postgres', bus);
+    await db.#migrate(schema);
+    return db;
+  }
+
+  async #migrate(schema: string | undefined): Promise<void> {
+    const migrator = new Migrator({
+      db: this.kysely,
+      provider: migrationProvider(this.dialect),
+      ...(schema === undefined ? {} : { migrationTableSchema: schema }),
+    });
+    const { error, results } = await migrator.migrateToLatest();
+    if (error !== undefined) {
+      const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+      throw new Error(`database migration ${failed} failed`, { cause: error });
+    }
+  }
+
+  /**
+   * Runs `fn` in one transaction. Events it publishes go to the bus after the commit. On
+   * PostgreSQL a serialization failure or deadlock is retried (`fn` must then be safe to re-run:
+   * it may only touch the database and `tx`).
+   */
+  async transaction<T>(fn: (tx: Tx) => Promise<T>, options: { retries?: number } = {}): Promise<T> {
+    const retries = options.retries ?? 0;
+    for (let attempt = 0; ; attempt++) {
+      const events: BusEvent[] = [];
+      try {
+        const result = await this.kysely.transaction().execute((trx) => fn(new Tx(trx, this.dialect, events)));
+        this.stats.commits++;
+        if (events.length > 0) this.#bus.publish(events);
+        return result;
+      } catch (err) {
+        this.stats.rollbacks++;
+        if (attempt < retries && isRetryable(err)) continue;
+        throw err;
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.kysely.destroy();
+  }
+}
+
+/** PostgreSQL serialization failure (40001) or deadlock (40P01): the transaction may be retried. */
+function isRetryable(err: unknown): boolean {
+  const code = typeof err === 'object' && err !== null && 'code' in err ? (err as { code: unknown }).code : undefined;
+  return code === '40001' || code === '40P01';
+}
+
+/**
+ * Connection settings for a PostgreSQL URL. Like libpq (and psql), a URL without a user name
+ * connects as `PGUSER` or else the operating-system user; node-postgres alone would only look
+ * at `USER`, which service managers and containers often leave unset.
+ */
+export function pgConnectionConfig(url: string): { connectionString: string } {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return { connectionString: url }; // not a URL (a libpq key=value string): leave it to pg
+  }
+  if (parsed.username === '') parsed.username = encodeURIComponent(process.env.PGUSER || userInfo().username);
+  return { connectionString: parsed.toString() };
+}
+
+/** Drivers return Buffers; hand them plain bytes (better-sqlite3 binds only Buffers). */
+export function toDbBytes(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}

@@ -1,0 +1,131 @@
+import websocket from '@fastify/websocket';
+import {
+  createValidator,
+  errorBody,
+  errorStatus,
+  OCTET_STREAM,
+  WS_MAX_CLIENT_FRAME_BYTES,
+  BODY_LIMITS,
+  wireError,
+} from '@fulcrum/wire';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import { authenticate } from './auth.js';
+import type { AppContext } from './context.js';
+import { describeInternalError, toWireError } from './errors.js';
+import { accountRoutes } from './routes/accounts.js';
+import { attachmentRoutes } from './routes/attachments.js';
+import { groupRoutes } from './routes/groups.js';
+import { healthRoutes } from './routes/health.js';
+import { keyPackageRoutes } from './routes/key-packages.js';
+import { queueRoutes } from './routes/queue.js';
+import { SignatureVerifier } from './signature.js';
+import { type WsSession, wsRoutes } from './ws.js';
+
+/**
+ * Builds the Fastify app: our own JSON parser (it keeps the exact body bytes, which the request
+ * signature covers), schema-compiled validation from `@fulcrum/wire`, request authentication,
+ * one error handler that answers `{ error: { code, message } }`, and logs that name the route
+ * pattern — never the URL, a body, a header, a key or a hash.
+ */
+export async function buildApp(
+  ctx: AppContext,
+  logger: FastifyBaseLogger,
+): Promise<{ app: FastifyInstance; sessions: Set<WsSession> }> {
+  const app = Fastify({
+    loggerInstance: logger,
+    // Fastify's own request lines log the URL (which may hold an account name): we log the route pattern instead.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: BODY_LIMITS.small,
+    return503OnClosing: true,
+  });
+  const verifier = new SignatureVerifier();
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    const raw = body as Buffer;
+    request.rawBody = raw;
+    if (raw.length === 0) {
+      done(wireError('request.malformed_json', 'the body is empty'), undefined);
+      return;
+    }
+    try {
+      done(null, JSON.parse(raw.toString('utf8')));
+    } catch {
+      done(wireError('request.malformed_json', 'the body is not JSON'), undefined);
+    }
+  });
+  // Uploads: hand the route the raw stream; it enforces its own limit while streaming.
+  app.addContentTypeParser(OCTET_STREAM, (_request, payload, done) => done(null, payload));
+
+  app.setValidatorCompiler(({ schema, httpPart }) => {
+    // Path and query arrive as text and are converted to the schema's types; bodies never are.
+    const validate = createValidator(schema as Parameters<typeof createValidator>[0], {
+      coerce: httpPart === 'querystring' || httpPart === 'params',
+    });
+    return (data: unknown) => {
+      const result = validate(data);
+      if (result.ok) return { value: result.value };
+      const part = httpPart === 'body' ? '' : `${httpPart}:`;
+      return {
+        error: wireError('request.invalid', `invalid ${part}${result.path}`, { path: `${part}${result.path}` }),
+      };
+    };
+  });
+
+  // Authenticate before validating: an unauthenticated caller learns nothing about the schema.
+  app.addHook('preValidation', async (request) => {
+    const spec = request.routeOptions.config.spec;
+    if (spec === undefined) return;
+    const contentType = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+    if (spec.body === OCTET_STREAM && contentType !== OCTET_STREAM) {
+      throw wireError('request.unsupported_media_type', `this endpoint takes ${OCTET_STREAM}`);
+    }
+    if (typeof spec.body === 'object' && contentType !== '' && contentType !== 'application/json') {
+      throw wireError('request.unsupported_media_type', 'this endpoint takes application/json');
+    }
+    if (!spec.auth) return;
+    const auth = await authenticate(ctx, verifier, request);
+    request.auth = auth;
+    if (request.routeOptions.config.recordsNonceInWrite !== true) {
+      await ctx.writer.submit(async () => undefined, { nonce: auth.nonce });
+    }
+  });
+
+  app.setErrorHandler((err, request, reply) => {
+    const wire = toWireError(err);
+    const status = errorStatus(wire.code);
+    if (status >= 500 && wire.code !== 'service.unavailable') {
+      request.log.error({ route: request.routeOptions.url, err: describeInternalError(err) }, 'internal error');
+    } else {
+      request.log.debug({ route: request.routeOptions.url, code: wire.code }, 'request refused');
+    }
+    return reply.code(status).send(errorBody(wire));
+  });
+
+  app.setNotFoundHandler((_request, reply) => {
+    const wire = wireError('request.not_found', 'no such endpoint');
+    return reply.code(errorStatus(wire.code)).send(errorBody(wire));
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? 'unknown',
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      },
+      'request',
+    );
+  });
+
+  await app.register(websocket, { options: { maxPayload: WS_MAX_CLIENT_FRAME_BYTES } });
+  healthRoutes(app, ctx);
+  accountRoutes(app, ctx);
+  keyPackageRoutes(app, ctx);
+  groupRoutes(app, ctx);
+  queueRoutes(app, ctx);
+  attachmentRoutes(app, ctx);
+  const sessions = wsRoutes(app, ctx, verifier);
+  return { app, sessions };
+}

@@ -1,0 +1,52 @@
+import { encodeBase64Url, isFulcrumError } from '@fulcrum/common';
+import { type AttachmentIdParams, OCTET_STREAM, routes, wireError } from '@fulcrum/wire';
+import type { FastifyInstance } from 'fastify';
+import type { AppContext, BodyStream } from '../context.js';
+import { callerOf, fieldBytes } from '../fields.js';
+
+/** Attachment blobs, streamed in and out (docs/protocol.md §Attachments). */
+export function attachmentRoutes(app: FastifyInstance, ctx: AppContext): void {
+  app.post<{ Body: unknown }>(
+    routes.uploadAttachment.path,
+    { config: { spec: routes.uploadAttachment } },
+    async (request, reply) => {
+      const caller = callerOf(request);
+      const body = request.body as BodyStream;
+      const limit = ctx.config.attachmentMaxBytes;
+      try {
+        const declared = Number(request.headers['content-length'] ?? Number.NaN);
+        if (declared > limit) {
+          throw wireError('attachment.too_large', 'the attachment is over the server limit', { limit });
+        }
+        const result = await ctx.attachments.upload({
+          uploaderDeviceId: caller.deviceId,
+          source: body,
+          maxBytes: limit,
+          expectedSha256: fieldBytes(caller.contentSha256, 'fulcrum-content-sha256'),
+          now: ctx.config.clock.now(),
+        });
+        return reply
+          .code(routes.uploadAttachment.status)
+          .send({ attachmentId: result.attachmentId, size: result.size, sha256: encodeBase64Url(result.sha256) });
+      } catch (err) {
+        // Read and drop the rest of a refused upload so the client gets the answer rather than a
+        // reset connection (Node's request timeout bounds how long this may take).
+        if (isFulcrumError(err) && !body.readableEnded) body.resume();
+        throw err;
+      }
+    },
+  );
+
+  app.get<{ Params: AttachmentIdParams }>(
+    routes.downloadAttachment.path,
+    { config: { spec: routes.downloadAttachment } },
+    async (request, reply) => {
+      const opened = await ctx.attachments.open(request.params.attachmentId);
+      if (opened === undefined) throw wireError('attachment.not_found', 'no such attachment');
+      return reply
+        .header('content-type', OCTET_STREAM)
+        .header('content-length', String(opened.size))
+        .send(opened.stream);
+    },
+  );
+}

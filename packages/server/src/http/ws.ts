@@ -1,0 +1,234 @@
+import { encodeBase64Url, randomBytes } from '@fulcrum/common';
+import {
+  createValidator,
+  LIMITS,
+  type QueueItem,
+  WS_CLOSE,
+  WS_PATH,
+  type WireErrorCode,
+  WsClientFrame,
+  type WsServerFrame,
+  wsAuthSigningInput,
+} from '@fulcrum/wire';
+import type { WebSocket } from '@fastify/websocket';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { BusEvent, Unsubscribe } from '../bus/bus.js';
+import { findDeviceForAuth } from '../store/accounts.js';
+import { ackQueue, fetchQueue } from '../store/queue.js';
+import type { AppContext } from './context.js';
+import { fieldBytes } from './fields.js';
+import type { SignatureVerifier } from './signature.js';
+
+const validateFrame = createValidator(WsClientFrame);
+const PAGE = LIMITS.queuePageMax;
+/** Stop writing to a socket whose unsent data passes this, until it drains (slow readers). */
+const HIGH_WATER = 1024 * 1024;
+const LOW_WATER = 256 * 1024;
+const PING_INTERVAL_MS = 30_000;
+
+/**
+ * One live connection (docs/protocol.md §Live push): challenge, auth, then every queued item
+ * oldest first and each new one as it is committed. The durable queue is the truth: a push is
+ * only a copy, and the client acknowledges what it has processed.
+ */
+export class WsSession {
+  readonly #socket: WebSocket;
+  readonly #ctx: AppContext;
+  readonly #verifier: SignatureVerifier;
+  readonly #log: FastifyBaseLogger;
+  readonly #onEnd: (s: WsSession) => void;
+  readonly #nonce = encodeBase64Url(randomBytes(LIMITS.wsChallengeBytes));
+  #deviceId: string | undefined;
+  #state: 'challenge' | 'authenticating' | 'ready' | 'closed' = 'challenge';
+  #lastSent = 0;
+  #pumping = false;
+  #dirty = false;
+  #alive = true;
+  #unsubscribe: Unsubscribe | undefined;
+  readonly #timers: NodeJS.Timeout[] = [];
+
+  constructor(
+    socket: WebSocket,
+    ctx: AppContext,
+    verifier: SignatureVerifier,
+    log: FastifyBaseLogger,
+    onEnd: (s: WsSession) => void,
+  ) {
+    this.#socket = socket;
+    this.#ctx = ctx;
+    this.#verifier = verifier;
+    this.#log = log;
+    this.#onEnd = onEnd;
+  }
+
+  start(): void {
+    this.#socket.on('message', (data, isBinary) => this.#onMessage(data as Buffer, isBinary));
+    this.#socket.on('close', () => this.#end());
+    this.#socket.on('error', () => this.#end());
+    this.#socket.on('pong', () => {
+      this.#alive = true;
+    });
+    this.#timers.push(
+      setTimeout(() => {
+        if (this.#state !== 'ready') this.close(WS_CLOSE.unauthorized, 'auth.missing', 'authentication timed out');
+      }, LIMITS.wsAuthTimeoutMs),
+      setInterval(() => {
+        if (!this.#alive) {
+          this.#socket.terminate();
+          return;
+        }
+        this.#alive = false;
+        this.#socket.ping();
+      }, PING_INTERVAL_MS),
+    );
+    this.#send({ type: 'challenge', nonce: this.#nonce });
+  }
+
+  #send(frame: WsServerFrame): void {
+    if (this.#state !== 'closed') this.#socket.send(JSON.stringify(frame));
+  }
+
+  /** Sends an error frame, then closes with `code`. */
+  close(code: number, errorCode: WireErrorCode | undefined, message: string): void {
+    if (this.#state === 'closed') return;
+    if (errorCode !== undefined) this.#send({ type: 'error', error: { code: errorCode, message } });
+    this.#socket.close(code, message.slice(0, 120));
+    this.#end();
+  }
+
+  #end(): void {
+    if (this.#state === 'closed') return;
+    this.#state = 'closed';
+    for (const t of this.#timers) clearTimeout(t);
+    this.#unsubscribe?.();
+    this.#onEnd(this);
+  }
+
+  #onMessage(data: Buffer, isBinary: boolean): void {
+    let frame: unknown;
+    try {
+      if (isBinary) throw new Error('binary frame');
+      frame = JSON.parse(data.toString('utf8'));
+    } catch {
+      this.close(WS_CLOSE.badFrame, 'request.malformed_json', 'frames are JSON text');
+      return;
+    }
+    const checked = validateFrame(frame);
+    if (!checked.ok) {
+      this.close(WS_CLOSE.badFrame, 'request.invalid', `invalid frame at ${checked.path}`);
+      return;
+    }
+    const f = checked.value;
+    if (this.#state === 'challenge' && f.type === 'auth') {
+      this.#state = 'authenticating';
+      this.#authenticate(f.deviceId, f.signature).catch((err) => this.#fail(err));
+    } else if (this.#state === 'ready' && f.type === 'ack') {
+      const deviceId = this.#deviceId as string;
+      this.#ctx.writer.submit((tx) => ackQueue(tx, deviceId, f.upTo)).catch((err) => this.#fail(err));
+    } else {
+      this.close(WS_CLOSE.badFrame, 'request.invalid', `unexpected ${f.type} frame`);
+    }
+  }
+
+  #fail(err: unknown): void {
+    this.#log.warn({ errType: err instanceof Error ? err.constructor.name : typeof err }, 'websocket session failed');
+    this.close(1011, 'internal', 'internal error');
+  }
+
+  async #authenticate(deviceId: string, signature: string): Promise<void> {
+    const device = await findDeviceForAuth(this.#ctx.db.kysely, deviceId);
+    if (device === undefined) {
+      this.close(WS_CLOSE.unauthorized, 'auth.unknown_device', 'no such device');
+      return;
+    }
+    if (device.revoked) {
+      this.close(WS_CLOSE.revoked, 'auth.device_revoked', 'this device was revoked');
+      return;
+    }
+    const ok = this.#verifier.verify(
+      deviceId,
+      device.requestKey,
+      wsAuthSigningInput(this.#nonce),
+      fieldBytes(signature, '/signature'),
+    );
+    if (!ok) {
+      this.close(WS_CLOSE.unauthorized, 'auth.bad_signature', 'the challenge signature does not verify');
+      return;
+    }
+    if (this.#state !== 'authenticating') return; // closed meanwhile
+    this.#deviceId = deviceId;
+    this.#state = 'ready';
+    // Subscribe before the first fetch: anything committed after it is announced, anything
+    // before it is in the fetch; duplicates are impossible because both go through #lastSent.
+    this.#unsubscribe = this.#ctx.bus.subscribe(deviceId, (event) => this.#onEvent(event));
+    this.#send({ type: 'ready' });
+    this.#pump();
+  }
+
+  #onEvent(event: BusEvent): void {
+    if (this.#state !== 'ready') return;
+    if (event.type === 'device.revoked') {
+      this.close(WS_CLOSE.revoked, 'auth.device_revoked', 'this device was revoked');
+      return;
+    }
+    if (event.lastSeq <= this.#lastSent) return;
+    const items = event.items;
+    if (
+      !this.#pumping &&
+      items !== undefined &&
+      items.length > 0 &&
+      (items[0] as QueueItem).seq === this.#lastSent + 1 &&
+      this.#socket.bufferedAmount < HIGH_WATER
+    ) {
+      for (const item of items) this.#send({ type: 'item', item });
+      this.#lastSent = (items[items.length - 1] as QueueItem).seq;
+      return;
+    }
+    this.#pump();
+  }
+
+  #pump(): void {
+    if (this.#pumping) {
+      this.#dirty = true;
+      return;
+    }
+    this.#pumping = true;
+    this.#drainQueue()
+      .catch((err) => this.#fail(err))
+      .finally(() => {
+        this.#pumping = false;
+      });
+  }
+
+  async #drainQueue(): Promise<void> {
+    const deviceId = this.#deviceId as string;
+    for (;;) {
+      this.#dirty = false;
+      const items = await fetchQueue(this.#ctx.db.kysely, deviceId, this.#lastSent, PAGE);
+      for (const item of items) {
+        if (this.#state !== 'ready') return;
+        if (this.#socket.bufferedAmount > HIGH_WATER) await this.#drained();
+        this.#send({ type: 'item', item });
+        this.#lastSent = item.seq;
+      }
+      if (items.length < PAGE && !this.#dirty) return;
+    }
+  }
+
+  async #drained(): Promise<void> {
+    while (this.#state === 'ready' && this.#socket.bufferedAmount > LOW_WATER) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+}
+
+/** Registers `GET /v1/ws`; returns the live sessions (closed by the server on shutdown). */
+export function wsRoutes(app: FastifyInstance, ctx: AppContext, verifier: SignatureVerifier): Set<WsSession> {
+  const sessions = new Set<WsSession>();
+  app.get(WS_PATH, { websocket: true }, (socket, request) => {
+    const session = new WsSession(socket, ctx, verifier, request.log, (s) => sessions.delete(s));
+    sessions.add(session);
+    session.start();
+  });
+  return sessions;
+}

@@ -1,0 +1,88 @@
+import { pino } from 'pino';
+import type { AttachmentStore } from './blobs/attachment-store.js';
+import { FsAttachmentStore } from './blobs/fs-attachment-store.js';
+import { PgAttachmentStore } from './blobs/pg-attachment-store.js';
+import type { Bus } from './bus/bus.js';
+import { InProcessBus } from './bus/in-process-bus.js';
+import { type ResolvedConfig, resolveConfig, type ServerConfig } from './config.js';
+import { Database } from './db/database.js';
+import { buildApp } from './http/app.js';
+import type { AppContext } from './http/context.js';
+import { runCleanupOnce, startCleanupJob } from './jobs.js';
+import { MlsInspector } from './mls-inspector.js';
+import { WriteQueue, type WriteQueueStats } from './write-queue.js';
+import { WS_CLOSE } from '@fulcrum/wire';
+
+/** A running server. */
+export interface RunningServer {
+  /** `http://host:port` (the port actually bound when 0 was asked). */
+  readonly url: string;
+  readonly port: number;
+  readonly config: ResolvedConfig;
+  /** The storage layer (tests inspect rows through `db.kysely`). */
+  readonly db: Database;
+  readonly bus: Bus;
+  /** Group-commit counters: batches, operations, largest batch. */
+  writerStats(): WriteQueueStats;
+  /** Runs the nonce / idempotency cleanup now. */
+  cleanup(): Promise<{ nonces: number; sent: number }>;
+  /** Stops accepting, closes live sockets (1001), finishes queued writes, closes storage. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the Fulcrum server: opens (and migrates) storage, then listens. Never exits the
+ * process; the caller owns its lifecycle through `close()`.
+ */
+export async function startServer(input: ServerConfig): Promise<RunningServer> {
+  const config = resolveConfig(input);
+  const logger = pino({ level: config.logLevel, base: { service: 'fulcrum-server' } }, config.logDestination);
+  const ownsBus = config.bus === undefined;
+  const bus = config.bus ?? new InProcessBus();
+  const db = await Database.open(config.storage, bus);
+  const writer = new WriteQueue(db, config.groupCommit);
+  let attachments: AttachmentStore;
+  if (config.storage.dialect === 'sqlite') attachments = new FsAttachmentStore(config.storage.dataDir, db, writer);
+  else attachments = new PgAttachmentStore(db);
+  const ctx: AppContext = { config, db, writer, bus, mls: await MlsInspector.create(), attachments };
+
+  const { app, sessions } = await buildApp(ctx, logger);
+  try {
+    await app.listen({ host: config.host, port: config.port });
+  } catch (err) {
+    await app.close();
+    await writer.close();
+    await db.close();
+    if (ownsBus) await bus.close();
+    throw err;
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const stopCleanup = startCleanupJob(config, writer, logger);
+  logger.info({ port, dialect: config.storage.dialect }, 'listening');
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    config,
+    db,
+    bus,
+    writerStats: () => ({ ...writer.stats }),
+    cleanup: () => runCleanupOnce(config, writer),
+    close() {
+      closing ??= (async () => {
+        stopCleanup();
+        for (const s of [...sessions]) s.close(WS_CLOSE.goingAway, undefined, 'server shutting down');
+        await app.close();
+        await writer.close();
+        await db.close();
+        if (ownsBus) await bus.close();
+        logger.info('closed');
+        logger.flush();
+      })();
+      return closing;
+    },
+  };
+}

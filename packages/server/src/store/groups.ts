@@ -1,0 +1,265 @@
+import type { GroupRecord } from '@fulcrum/wire';
+import { wireError } from '@fulcrum/wire';
+import type { Kysely } from 'kysely';
+import type { Tx } from '../db/database.js';
+import type { DatabaseSchema } from '../db/schema.js';
+import type { SentMessagesTable } from '../db/tables/sent-messages.js';
+import { enqueue } from './queue.js';
+
+type Reader = Kysely<DatabaseSchema> | Tx['db'];
+
+/** Creates a group at epoch 0 whose roster is the creating device. `group.exists`. */
+export async function createGroup(
+  tx: Tx,
+  input: { groupId: string; creatorDeviceId: string; now: number },
+): Promise<void> {
+  const inserted = await tx.db
+    .insertInto('groups')
+    .values({
+      group_id: input.groupId,
+      epoch: 0,
+      group_seq: 0,
+      created_by: input.creatorDeviceId,
+      created_at: input.now,
+      updated_at: input.now,
+    })
+    .onConflict((oc) => oc.doNothing())
+    .returning('group_id')
+    .executeTakeFirst();
+  if (inserted === undefined) throw wireError('group.exists', 'a group with this id exists');
+  await tx.db
+    .insertInto('group_members')
+    .values({ group_id: input.groupId, device_id: input.creatorDeviceId, joined_at: input.now })
+    .execute();
+}
+
+async function roster(db: Reader, groupId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('group_members')
+    .select('device_id')
+    .where('group_id', '=', groupId)
+    .orderBy('device_id')
+    .execute();
+  return rows.map((r) => r.device_id);
+}
+
+/** The group's epoch and roster, for a member device. `group.not_found`, `group.not_member`. */
+export async function getGroup(db: Reader, groupId: string, callerDeviceId: string): Promise<GroupRecord> {
+  const group = await db.selectFrom('groups').select('epoch').where('group_id', '=', groupId).executeTakeFirst();
+  if (group === undefined) throw wireError('group.not_found', 'no such group');
+  const members = await roster(db, groupId);
+  if (!members.includes(callerDeviceId)) throw wireError('group.not_member', 'this device is not in the group');
+  return { groupId, epoch: group.epoch, members };
+}
+
+/** Checks existence, then a previous answer to this clientMessageId, then membership. */
+async function precheck(
+  tx: Tx,
+  input: { groupId: string; senderDeviceId: string; clientMessageId: string },
+  kind: SentMessagesTable['kind'] | 'message',
+): Promise<{ seq: number; epoch: number | null } | undefined> {
+  const group = await tx.db
+    .selectFrom('groups')
+    .select('group_id')
+    .where('group_id', '=', input.groupId)
+    .executeTakeFirst();
+  if (group === undefined) throw wireError('group.not_found', 'no such group');
+  const previous = await tx.db
+    .selectFrom('sent_messages')
+    .select(['group_id', 'kind', 'group_seq', 'epoch'])
+    .where('sender_device_id', '=', input.senderDeviceId)
+    .where('client_message_id', '=', input.clientMessageId)
+    .executeTakeFirst();
+  if (previous !== undefined) {
+    const sameKind = kind === 'commit' ? previous.kind === 'commit' : previous.kind !== 'commit';
+    if (previous.group_id !== input.groupId || !sameKind) {
+      throw wireError('request.invalid', 'this clientMessageId was already used for another send', {
+        path: '/clientMessageId',
+      });
+    }
+    return { seq: previous.group_seq, epoch: previous.epoch };
+  }
+  const member = await tx.db
+    .selectFrom('group_members')
+    .select('device_id')
+    .where('group_id', '=', input.groupId)
+    .where('device_id', '=', input.senderDeviceId)
+    .executeTakeFirst();
+  if (member === undefined) throw wireError('group.not_member', 'this device is not in the group');
+  return undefined;
+}
+
+async function staleEpoch(tx: Tx, groupId: string): Promise<never> {
+  const group = await tx.db
+    .selectFrom('groups')
+    .select('epoch')
+    .where('group_id', '=', groupId)
+    .executeTakeFirstOrThrow();
+  throw wireError('group.stale_epoch', 'the message is not for the group’s current epoch', { epoch: group.epoch });
+}
+
+export interface CommitInput {
+  groupId: string;
+  senderDeviceId: string;
+  clientMessageId: string;
+  /** The epoch the commit was made in, as read from the MLS PublicMessage. */
+  commitEpoch: number;
+  commit: Uint8Array;
+  welcome: Uint8Array | undefined;
+  addedDevices: readonly string[];
+  removedDevices: readonly string[];
+  now: number;
+}
+
+/**
+ * Accepts a commit made in the group's current epoch, atomically: the epoch advances by one
+ * (a compare-and-set on the group row, which also serialises concurrent committers), the roster
+ * changes, the commit is queued to every device of the old roster except the sender (removed
+ * devices included, so they learn of their removal) and the Welcome to the added devices.
+ * A retry with the same clientMessageId returns the first answer.
+ */
+export async function applyCommit(tx: Tx, input: CommitInput): Promise<{ seq: number; epoch: number }> {
+  const previous = await precheck(tx, input, 'commit');
+  if (previous !== undefined) return { seq: previous.seq, epoch: previous.epoch ?? 0 };
+
+  if (input.addedDevices.length > 0 !== (input.welcome !== undefined)) {
+    throw wireError('request.invalid', 'a Welcome goes with added devices, and only with them', { path: '/welcome' });
+  }
+  const advanced = await tx.db
+    .updateTable('groups')
+    .set((eb) => ({ epoch: eb('epoch', '+', 1), group_seq: eb('group_seq', '+', 1), updated_at: input.now }))
+    .where('group_id', '=', input.groupId)
+    .where('epoch', '=', input.commitEpoch)
+    .returning(['epoch', 'group_seq'])
+    .executeTakeFirst();
+  if (advanced === undefined) return staleEpoch(tx, input.groupId);
+
+  const oldRoster = await roster(tx.db, input.groupId);
+  const members = new Set(oldRoster);
+  const added = new Set(input.addedDevices);
+  for (const d of input.removedDevices) {
+    if (!members.has(d) || added.has(d) || d === input.senderDeviceId) {
+      throw wireError('group.roster_mismatch', 'a removed device is not a member, is also added, or is the committer', {
+        deviceId: d,
+      });
+    }
+  }
+  if (input.addedDevices.length > 0) {
+    const known = await tx.db
+      .selectFrom('devices')
+      .select(['device_id', 'revoked_at'])
+      .where('device_id', 'in', [...input.addedDevices])
+      .execute();
+    const byId = new Map(known.map((k) => [k.device_id, k.revoked_at]));
+    for (const d of input.addedDevices) {
+      if (!byId.has(d)) throw wireError('device.not_found', 'an added device does not exist', { deviceId: d });
+      if (byId.get(d) !== null || members.has(d)) {
+        throw wireError('group.roster_mismatch', 'an added device is revoked or already a member', { deviceId: d });
+      }
+    }
+    await tx.db
+      .insertInto('group_members')
+      .values(input.addedDevices.map((d) => ({ group_id: input.groupId, device_id: d, joined_at: input.now })))
+      .execute();
+  }
+  if (input.removedDevices.length > 0) {
+    await tx.db
+      .deleteFrom('group_members')
+      .where('group_id', '=', input.groupId)
+      .where('device_id', 'in', [...input.removedDevices])
+      .execute();
+  }
+
+  await enqueue(
+    tx,
+    oldRoster.filter((d) => d !== input.senderDeviceId),
+    {
+      groupId: input.groupId,
+      kind: 'commit',
+      senderDeviceId: input.senderDeviceId,
+      payload: input.commit,
+      serverTime: input.now,
+    },
+  );
+  if (input.welcome !== undefined) {
+    await enqueue(tx, input.addedDevices, {
+      groupId: input.groupId,
+      kind: 'welcome',
+      senderDeviceId: input.senderDeviceId,
+      payload: input.welcome,
+      serverTime: input.now,
+    });
+  }
+  await tx.db
+    .insertInto('sent_messages')
+    .values({
+      sender_device_id: input.senderDeviceId,
+      client_message_id: input.clientMessageId,
+      group_id: input.groupId,
+      kind: 'commit',
+      group_seq: advanced.group_seq,
+      epoch: advanced.epoch,
+      created_at: input.now,
+    })
+    .execute();
+  return { seq: advanced.group_seq, epoch: advanced.epoch };
+}
+
+export interface MessageInput {
+  groupId: string;
+  senderDeviceId: string;
+  clientMessageId: string;
+  /** The epoch read from the MLS message. */
+  epoch: number;
+  kind: 'application' | 'proposal';
+  message: Uint8Array;
+  now: number;
+}
+
+/**
+ * Queues an application message or proposal of the current epoch to every other member device.
+ * A retry with the same clientMessageId returns the first answer and queues nothing.
+ */
+export async function sendMessage(tx: Tx, input: MessageInput): Promise<{ seq: number }> {
+  const previous = await precheck(tx, input, 'message');
+  if (previous !== undefined) return { seq: previous.seq };
+  const advanced = await tx.db
+    .updateTable('groups')
+    .set((eb) => ({ group_seq: eb('group_seq', '+', 1) }))
+    .where('group_id', '=', input.groupId)
+    .where('epoch', '=', input.epoch)
+    .returning('group_seq')
+    .executeTakeFirst();
+  if (advanced === undefined) return staleEpoch(tx, input.groupId);
+  const members = await roster(tx.db, input.groupId);
+  await enqueue(
+    tx,
+    members.filter((d) => d !== input.senderDeviceId),
+    {
+      groupId: input.groupId,
+      kind: input.kind,
+      senderDeviceId: input.senderDeviceId,
+      payload: input.message,
+      serverTime: input.now,
+    },
+  );
+  await tx.db
+    .insertInto('sent_messages')
+    .values({
+      sender_device_id: input.senderDeviceId,
+      client_message_id: input.clientMessageId,
+      group_id: input.groupId,
+      kind: input.kind,
+      group_seq: advanced.group_seq,
+      epoch: null,
+      created_at: input.now,
+    })
+    .execute();
+  return { seq: advanced.group_seq };
+}
+
+/** Deletes idempotency records older than `before` (a retry after that long is a new send). */
+export async function deleteOldSentMessages(db: Reader, before: number): Promise<number> {
+  const r = await db.deleteFrom('sent_messages').where('created_at', '<', before).executeTakeFirst();
+  return Number(r.numDeletedRows);
+}

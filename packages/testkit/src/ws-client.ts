@@ -1,0 +1,90 @@
+import type { QueueItem, WsServerFrame } from '@fulcrum/wire';
+import WebSocket from 'ws';
+import { type RequestSigner, signWsChallenge } from './signed-request.js';
+
+/** A WebSocket client for tests: records every frame, answers the challenge when asked to. */
+export interface TestWsClient {
+  /** Every frame received so far, in order. */
+  readonly frames: WsServerFrame[];
+  /** The `item` frames' items, in order. */
+  items(): QueueItem[];
+  /** Resolves once `predicate` holds over the frames received (rejects after `timeoutMs`). */
+  waitFor(predicate: (frames: readonly WsServerFrame[]) => boolean, timeoutMs?: number): Promise<void>;
+  /** Resolves once at least `n` items arrived. */
+  waitForItems(n: number, timeoutMs?: number): Promise<QueueItem[]>;
+  send(frame: unknown): void;
+  ack(upTo: number): void;
+  /** Resolves with the close code and reason when the server (or we) close. */
+  readonly closed: Promise<{ code: number; reason: string }>;
+  close(): Promise<void>;
+}
+
+/**
+ * Connects to `/v1/ws`. With `signer`, answers the challenge and resolves after `ready`;
+ * without, resolves once the challenge arrived (for tests of refused authentication).
+ */
+export async function connectTestWs(
+  wsUrl: string,
+  signer?: RequestSigner,
+  options: { timeoutMs?: number; signature?: (nonce: string) => string } = {},
+): Promise<TestWsClient> {
+  const timeoutMs = options.timeoutMs ?? 5000;
+  const socket = new WebSocket(wsUrl);
+  const frames: WsServerFrame[] = [];
+  const waiters = new Set<() => void>();
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => {
+    socket.on('close', (code, reason) => {
+      resolve({ code, reason: reason.toString('utf8') });
+      for (const w of waiters) w();
+    });
+  });
+  socket.on('error', () => {});
+  socket.on('message', (data) => {
+    const frame = JSON.parse(String(data)) as WsServerFrame;
+    frames.push(frame);
+    if (frame.type === 'challenge' && signer !== undefined) {
+      const signature = options.signature?.(frame.nonce) ?? signWsChallenge(signer, frame.nonce);
+      socket.send(JSON.stringify({ type: 'auth', deviceId: signer.deviceId, signature }));
+    }
+    for (const w of waiters) w();
+  });
+  const waitFor = (predicate: (f: readonly WsServerFrame[]) => boolean, ms = timeoutMs) =>
+    new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (predicate(frames)) {
+          waiters.delete(check);
+          clearTimeout(timer);
+          resolve();
+        } else if (socket.readyState === WebSocket.CLOSED) {
+          waiters.delete(check);
+          clearTimeout(timer);
+          reject(new Error(`socket closed before the awaited frames (got ${frames.length} frames)`));
+        }
+      };
+      const timer = setTimeout(() => {
+        waiters.delete(check);
+        reject(new Error(`timed out waiting for frames (got ${JSON.stringify(frames).slice(0, 500)})`));
+      }, ms);
+      waiters.add(check);
+      check();
+    });
+  const items = () => frames.flatMap((f) => (f.type === 'item' ? [f.item] : []));
+  const client: TestWsClient = {
+    frames,
+    items,
+    waitFor,
+    async waitForItems(n, ms) {
+      await waitFor(() => items().length >= n, ms);
+      return items();
+    },
+    send: (frame) => socket.send(JSON.stringify(frame)),
+    ack: (upTo) => socket.send(JSON.stringify({ type: 'ack', upTo })),
+    closed,
+    async close() {
+      if (socket.readyState !== WebSocket.CLOSED) socket.close();
+      await closed;
+    },
+  };
+  await waitFor((f) => (signer === undefined ? f.length > 0 : f.some((x) => x.type === 'ready' || x.type === 'error')));
+  return client;
+}
