@@ -137,3 +137,13 @@ export type {
   QuorumRequirement,
   TlogPolicy,
 } from './tlog-policy.js';
+export {
+  MAX_ADD_CHECKPOINT_BODY,
+  formatAddCheckpointBody,
+  parseAddCheckpointBody,
+  witnessAddCheckpoint,
+  witnessCheckpointPath,
+} from './witness.js';
+export type { AddCheckpointContext, AddCheckpointRequest, AddCheckpointResult, WitnessRecord } from './witness.js';
+export { assertNoSplitView, verifyCheckpointExtends } from './checkpoint-consistency.js';
+export type { KnownCheckpoint } from './checkpoint-consistency.js';
