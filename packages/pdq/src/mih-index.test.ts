@@ -74,9 +74,10 @@ describe('MihIndex: no false negatives against brute force', () => {
     }
   });
 
-  it('chooses about 256 / log2 N chunks', () => {
+  it('chooses 11 chunks for large lists (measured) and about 256 / log2 N for small ones', () => {
     expect(defaultChunkCount(10_000_000)).toBe(11);
-    expect(defaultChunkCount(1_000_000)).toBe(13);
+    expect(defaultChunkCount(1_000_000)).toBe(11);
+    expect(defaultChunkCount(50_000)).toBe(16);
     expect(defaultChunkCount(10)).toBe(32);
   });
 
