@@ -26,6 +26,8 @@ export interface ServerConfig {
   cleanupIntervalMs?: number;
   /** How long a `clientMessageId` answer is remembered (ms). Default 7 days. */
   idempotencyWindowMs?: number;
+  /** An unauthenticated WebSocket is closed after this (ms). Default 10 s (protocol.md). */
+  wsAuthTimeoutMs?: number;
 }
 
 /** The configuration with every default filled in, parsed once at start. */
@@ -41,6 +43,7 @@ export interface ResolvedConfig {
   readonly bus: Bus | undefined;
   readonly cleanupIntervalMs: number;
   readonly idempotencyWindowMs: number;
+  readonly wsAuthTimeoutMs: number;
 }
 
 function positiveInt(value: number | undefined, fallback: number, what: string, min = 1): number {
@@ -82,5 +85,6 @@ export function resolveConfig(config: ServerConfig): ResolvedConfig {
     bus: config.bus,
     cleanupIntervalMs: positiveInt(config.cleanupIntervalMs, 60_000, 'cleanupIntervalMs'),
     idempotencyWindowMs: positiveInt(config.idempotencyWindowMs, 7 * 24 * 3600_000, 'idempotencyWindowMs'),
+    wsAuthTimeoutMs: positiveInt(config.wsAuthTimeoutMs, LIMITS.wsAuthTimeoutMs, 'wsAuthTimeoutMs'),
   });
 }

@@ -71,7 +71,7 @@ export class WsSession {
     this.#timers.push(
       setTimeout(() => {
         if (this.#state !== 'ready') this.close(WS_CLOSE.unauthorized, 'auth.missing', 'authentication timed out');
-      }, LIMITS.wsAuthTimeoutMs),
+      }, this.#ctx.config.wsAuthTimeoutMs),
       setInterval(() => {
         if (!this.#alive) {
           this.#socket.terminate();
