@@ -76,7 +76,9 @@ export type TlogErrorCode =
   /** A VOPRF element, scalar or key has the wrong length or is not a valid ristretto255 encoding: reject it. */
   | 'tlog.voprf_bad_input'
   /** The server's DLEQ proof does not verify against its logged public key: the label is not trustworthy; reject the lookup. */
-  | 'tlog.voprf_bad_proof';
+  | 'tlog.voprf_bad_proof'
+  /** A key the server served is not the key its log entry records (or the entry is of another kind / account): refuse the key and warn. */
+  | 'tlog.kt_key_not_logged';
 
 export type TlogError = FulcrumError<TlogErrorCode>;
 

@@ -147,3 +147,26 @@ export {
 export type { AddCheckpointContext, AddCheckpointRequest, AddCheckpointResult, WitnessRecord } from './witness.js';
 export { assertNoSplitView, verifyCheckpointExtends } from './checkpoint-consistency.js';
 export type { KnownCheckpoint } from './checkpoint-consistency.js';
+export { FieldReader, FieldWriter } from './entry-fields.js';
+export { ENTRY_FORMAT_V1, EntryRegistry, decodeLogEntry, defineEntryKind, encodeLogEntry } from './log-entry.js';
+export type { DecodedLogEntry, EntryKind, LogEntryEnvelope } from './log-entry.js';
+export {
+  ACCOUNT_KEY_ENTRY,
+  DEVICE_KEY_ENTRY,
+  DEVICE_REVOKED_ENTRY,
+  LABEL_KEY_ENTRY,
+  LABEL_SIZE,
+  REVOCATION_REASON,
+  accountHistory,
+  keyTransparencyRegistry,
+} from './kt-entries.js';
+export type {
+  AccountHistory,
+  AccountKeyEntry,
+  DeviceKeyEntry,
+  DeviceRevokedEntry,
+  LabelKeyEntry,
+  LoggedDevice,
+} from './kt-entries.js';
+export { verifyEntryReceipt, verifyServedAccountKey, verifyServedDeviceKey } from './entry-receipt.js';
+export type { VerifiedEntryReceipt } from './entry-receipt.js';
