@@ -147,7 +147,7 @@ describe.each(['sqlite', 'postgres'] as const)('API flow with real MLS (%s)', (d
     const staleMsg = await alice1.mls.encryptMessage(alice1.group!, new TextEncoder().encode('too late'));
     const refused = await postMessage(alice1, groupId, staleMsg.message);
     expect(refused.status).toBe(409);
-    expect((refused.body as { error: { detail: unknown } }).error.detail).toEqual({ epoch: 2 });
+    expect((refused.body as unknown as { error: { detail: unknown } }).error.detail).toEqual({ epoch: 2 });
     // The loser processes the winning commit and rebases its message onto the new epoch.
     await catchUp(alice2);
     await catchUp(alice1);

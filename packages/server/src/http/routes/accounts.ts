@@ -11,6 +11,7 @@ import {
 } from '@fulcrum/wire';
 import type { FastifyInstance } from 'fastify';
 import { addDevice, createAccount, getAccount, getIdentityKey, revokeDevice } from '../../store/accounts.js';
+import { routeOptions } from '../route-options.js';
 import type { AppContext } from '../context.js';
 import { callerOf, fieldBytes } from '../fields.js';
 
@@ -18,7 +19,7 @@ import { callerOf, fieldBytes } from '../fields.js';
 export function accountRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.post<{ Body: CreateAccountRequest }>(
     routes.createAccount.path,
-    { config: { spec: routes.createAccount }, bodyLimit: routes.createAccount.bodyLimit },
+    routeOptions(routes.createAccount),
     async (request, reply) => {
       const identityKey = fieldBytes(request.body.identityKey, '/identityKey');
       const certificate = fieldBytes(request.body.deviceCertificate, '/deviceCertificate');
@@ -39,7 +40,7 @@ export function accountRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   app.post<{ Body: AddDeviceRequest }>(
     routes.addDevice.path,
-    { config: { spec: routes.addDevice, recordsNonceInWrite: true }, bodyLimit: routes.addDevice.bodyLimit },
+    routeOptions(routes.addDevice, { recordsNonceInWrite: true }),
     async (request, reply) => {
       const caller = callerOf(request);
       const identityKey = await getIdentityKey(ctx.db.kysely, caller.accountId);
@@ -61,19 +62,17 @@ export function accountRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   app.get<{ Params: AccountNameParams }>(
     routes.getAccountByName.path,
-    { config: { spec: routes.getAccountByName } },
+    routeOptions(routes.getAccountByName),
     async (request) => getAccount(ctx.db.kysely, { name: request.params.name }),
   );
 
-  app.get<{ Params: AccountIdParams }>(
-    routes.getAccount.path,
-    { config: { spec: routes.getAccount } },
-    async (request) => getAccount(ctx.db.kysely, { accountId: request.params.accountId }),
+  app.get<{ Params: AccountIdParams }>(routes.getAccount.path, routeOptions(routes.getAccount), async (request) =>
+    getAccount(ctx.db.kysely, { accountId: request.params.accountId }),
   );
 
   app.post<{ Params: DeviceIdParams; Body: RevokeDeviceRequest }>(
     routes.revokeDevice.path,
-    { config: { spec: routes.revokeDevice, recordsNonceInWrite: true }, bodyLimit: routes.revokeDevice.bodyLimit },
+    routeOptions(routes.revokeDevice, { recordsNonceInWrite: true }),
     async (request) => {
       const caller = callerOf(request);
       const target = await ctx.db.kysely

@@ -1,6 +1,7 @@
 import { encodeBase64Url, isFulcrumError } from '@fulcrum/common';
 import { type AttachmentIdParams, OCTET_STREAM, routes, wireError } from '@fulcrum/wire';
 import type { FastifyInstance } from 'fastify';
+import { routeOptions } from '../route-options.js';
 import type { AppContext, BodyStream } from '../context.js';
 import { callerOf, fieldBytes } from '../fields.js';
 
@@ -8,7 +9,7 @@ import { callerOf, fieldBytes } from '../fields.js';
 export function attachmentRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.post<{ Body: unknown }>(
     routes.uploadAttachment.path,
-    { config: { spec: routes.uploadAttachment } },
+    routeOptions(routes.uploadAttachment),
     async (request, reply) => {
       const caller = callerOf(request);
       const body = request.body as BodyStream;
@@ -39,7 +40,7 @@ export function attachmentRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   app.get<{ Params: AttachmentIdParams }>(
     routes.downloadAttachment.path,
-    { config: { spec: routes.downloadAttachment } },
+    routeOptions(routes.downloadAttachment),
     async (request, reply) => {
       const opened = await ctx.attachments.open(request.params.attachmentId);
       if (opened === undefined) throw wireError('attachment.not_found', 'no such attachment');

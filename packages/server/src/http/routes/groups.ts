@@ -8,6 +8,7 @@ import {
 } from '@fulcrum/wire';
 import type { FastifyInstance } from 'fastify';
 import { applyCommit, createGroup, getGroup, sendMessage } from '../../store/groups.js';
+import { routeOptions } from '../route-options.js';
 import type { AppContext } from '../context.js';
 import { callerOf, fieldBytes } from '../fields.js';
 
@@ -15,7 +16,7 @@ import { callerOf, fieldBytes } from '../fields.js';
 export function groupRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.post<{ Body: CreateGroupRequest }>(
     routes.createGroup.path,
-    { config: { spec: routes.createGroup, recordsNonceInWrite: true }, bodyLimit: routes.createGroup.bodyLimit },
+    routeOptions(routes.createGroup, { recordsNonceInWrite: true }),
     async (request, reply) => {
       const caller = callerOf(request);
       fieldBytes(request.body.groupId, '/groupId');
@@ -28,13 +29,13 @@ export function groupRoutes(app: FastifyInstance, ctx: AppContext): void {
     },
   );
 
-  app.get<{ Params: GroupIdParams }>(routes.getGroup.path, { config: { spec: routes.getGroup } }, async (request) =>
+  app.get<{ Params: GroupIdParams }>(routes.getGroup.path, routeOptions(routes.getGroup), async (request) =>
     getGroup(ctx.db.kysely, request.params.groupId, callerOf(request).deviceId),
   );
 
   app.post<{ Params: GroupIdParams; Body: CommitRequest }>(
     routes.commit.path,
-    { config: { spec: routes.commit, recordsNonceInWrite: true }, bodyLimit: routes.commit.bodyLimit },
+    routeOptions(routes.commit, { recordsNonceInWrite: true }),
     async (request) => {
       const caller = callerOf(request);
       const groupIdBytes = fieldBytes(request.params.groupId, '/groupId');
@@ -73,7 +74,7 @@ export function groupRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   app.post<{ Params: GroupIdParams; Body: SendMessageRequest }>(
     routes.sendMessage.path,
-    { config: { spec: routes.sendMessage, recordsNonceInWrite: true }, bodyLimit: routes.sendMessage.bodyLimit },
+    routeOptions(routes.sendMessage, { recordsNonceInWrite: true }),
     async (request) => {
       const caller = callerOf(request);
       const groupIdBytes = fieldBytes(request.params.groupId, '/groupId');

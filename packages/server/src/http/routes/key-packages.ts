@@ -1,6 +1,7 @@
 import { type ClaimKeyPackagesRequest, routes, type UploadKeyPackagesRequest, wireError } from '@fulcrum/wire';
 import type { FastifyInstance } from 'fastify';
 import { claimKeyPackages, claimTargets, countKeyPackages, storeKeyPackages } from '../../store/key-packages.js';
+import { routeOptions } from '../route-options.js';
 import type { AppContext } from '../context.js';
 import { callerOf, fieldBytes } from '../fields.js';
 
@@ -8,10 +9,7 @@ import { callerOf, fieldBytes } from '../fields.js';
 export function keyPackageRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.post<{ Body: UploadKeyPackagesRequest }>(
     routes.uploadKeyPackages.path,
-    {
-      config: { spec: routes.uploadKeyPackages, recordsNonceInWrite: true },
-      bodyLimit: routes.uploadKeyPackages.bodyLimit,
-    },
+    routeOptions(routes.uploadKeyPackages, { recordsNonceInWrite: true }),
     async (request) => {
       const caller = callerOf(request);
       if (request.body.keyPackages.filter((k) => k.lastResort).length > 1) {
@@ -39,10 +37,7 @@ export function keyPackageRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   app.post<{ Body: ClaimKeyPackagesRequest }>(
     routes.claimKeyPackages.path,
-    {
-      config: { spec: routes.claimKeyPackages, recordsNonceInWrite: true },
-      bodyLimit: routes.claimKeyPackages.bodyLimit,
-    },
+    routeOptions(routes.claimKeyPackages, { recordsNonceInWrite: true }),
     async (request) => {
       const caller = callerOf(request);
       const now = ctx.config.clock.now();
@@ -63,7 +58,7 @@ export function keyPackageRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   app.get<{ Querystring: unknown }>(
     routes.countKeyPackages.path,
-    { config: { spec: routes.countKeyPackages } },
+    routeOptions(routes.countKeyPackages),
     async (request) => countKeyPackages(ctx.db.kysely, callerOf(request).deviceId),
   );
 }
