@@ -159,6 +159,7 @@ export {
   REVOCATION_REASON,
   accountHistory,
   keyTransparencyRegistry,
+  unknownDevices,
 } from './kt-entries.js';
 export type {
   AccountHistory,
@@ -170,3 +171,29 @@ export type {
 } from './kt-entries.js';
 export { verifyEntryReceipt, verifyServedAccountKey, verifyServedDeviceKey } from './entry-receipt.js';
 export type { VerifiedEntryReceipt } from './entry-receipt.js';
+export {
+  VOPRF_ELEMENT_SIZE,
+  VOPRF_MAX_INPUT,
+  VOPRF_OUTPUT_SIZE,
+  VOPRF_PROOF_SIZE,
+  VOPRF_SCALAR_SIZE,
+  VOPRF_SUITE,
+  voprfBlind,
+  voprfBlindEvaluate,
+  voprfDeriveKeyPair,
+  voprfEvaluate,
+  voprfFinalize,
+  voprfGenerateKeyPair,
+} from './voprf.js';
+export type { VoprfFinalizeItem, VoprfKeyPair } from './voprf.js';
+export {
+  ACCOUNT_LABEL_DOMAIN,
+  MAX_ACCOUNT_NAME_BYTES,
+  accountLabelInput,
+  blindAccountName,
+  computeAccountLabel,
+  deriveLabelKeyPair,
+  evaluateBlindedAccountName,
+  finalizeAccountLabel,
+  generateLabelKeyPair,
+} from './kt-label.js';

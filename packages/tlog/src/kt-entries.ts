@@ -185,3 +185,11 @@ export function accountHistory(
   }
   return { accountKeys, devices };
 }
+
+/**
+ * The devices the log shows for an account that the client does not know and that are not
+ * revoked: what a client warns its user about ("a device you did not add").
+ */
+export function unknownDevices(history: AccountHistory, knownDeviceIds: ReadonlySet<string>): LoggedDevice[] {
+  return history.devices.filter((d) => d.revoked === undefined && !knownDeviceIds.has(d.deviceId));
+}
