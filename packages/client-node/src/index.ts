@@ -5,4 +5,6 @@ export { SqliteClientStore } from './sqlite-store.js';
 export type { SqliteClientStoreOptions } from './sqlite-store.js';
 export { NodeTransport, parseServerUrl } from './node-transport.js';
 export type { NodeTransportOptions } from './node-transport.js';
+export { createNodeClient, mediaTypeFor, saveAttachment, sendFile } from './node-client.js';
+export type { NodeClientOptions } from './node-client.js';
 export * from './image/index.js';

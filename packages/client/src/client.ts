@@ -166,6 +166,8 @@ export class FulcrumClient {
   #self: SelfRecord | undefined;
   #device: DeviceState | undefined;
   #cursor = 0;
+  /** Highest seq acknowledged to the server in this session. */
+  #acked = 0;
   #historyCounter = 0;
   #outboxCounter = 0;
   #keyPackagesDue = true;
@@ -683,9 +685,11 @@ export class FulcrumClient {
             } else if (frame.type === 'item') {
               const item = frame.item;
               this.#background(async () => {
-                const before = this.#cursor;
                 await this.#processItems([item]);
-                if (this.#cursor > before) live.socket?.send(JSON.stringify({ type: 'ack', upTo: this.#cursor }));
+                if (this.#cursor > this.#acked) {
+                  live.socket?.send(JSON.stringify({ type: 'ack', upTo: this.#cursor }));
+                  this.#acked = this.#cursor;
+                }
                 await this.#reconcileLocked();
               });
             } else if (frame.type === 'error') {
@@ -1277,10 +1281,19 @@ export class FulcrumClient {
       });
       if (items.length === 0) break;
       total += await this.#processItems(items);
-      await this.#api.call('ackQueue', { body: { upTo: this.#cursor } });
+      await this.#ackUpToCursor();
       if (items.length < QUEUE_PAGE) break;
     }
+    // Items processed before a crash or a lost ack are not fetched again (after = cursor) but are
+    // still queued on the server: acknowledge them too.
+    await this.#ackUpToCursor();
     return total;
+  }
+
+  async #ackUpToCursor(): Promise<void> {
+    if (this.#cursor <= this.#acked) return;
+    await this.#api.call('ackQueue', { body: { upTo: this.#cursor } });
+    this.#acked = this.#cursor;
   }
 
   /** Processes items in seq order, skipping those already processed (seq ≤ cursor). */

@@ -212,11 +212,11 @@ export class KeyDirectoryCache implements KeyDirectory {
     if (a === undefined || !constantTimeEqual(a.identityKey, cert.accountPublicKey)) return false;
     const d = a.devices.find((x) => x.deviceId === cert.deviceId && constantTimeEqual(x.certificate, cert.encoded));
     if (d === undefined) return false;
-    // Adding (our own commit) or publishing needs a live device. Joining and processing accept a
+    // Adding (our own commit) needs a live device. Joining and processing accept a
     // listed device even if revoked since: the server refused it from acting after revocation,
     // so whatever it committed before is part of the group's agreed history, and its removal is
     // driven by the `device_revoked` event.
-    if (purpose === 'add' || purpose === 'key-package') return d.revokedAt === undefined;
+    if (purpose === 'add') return d.revokedAt === undefined;
     return true;
   }
 
