@@ -1,7 +1,7 @@
 import { decodeBase64, decodeHex, utf8Encode } from '@fulcrum/common';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { asyncCodeOf, codeOf } from '../tests/helpers.js';
+import { asyncCodeOf, codeOf, costRatio } from '../tests/helpers.js';
 import cv from '../vectors/checkpoints.json' with { type: 'json' };
 import hv from '../vectors/rfc6962-hashes.json' with { type: 'json' };
 import {
@@ -155,6 +155,18 @@ describe('C2SP tlog-witness add-checkpoint (vectors: checkpoints.json witness_ad
       expect(r.status, body.slice(0, 30)).toBe(400);
     }
     expect(codeOf(() => parseAddCheckpointBody('x'.repeat(2 << 20)))).toBe('tlog.witness_request_malformed');
+  });
+
+  it('request parsing cost grows linearly (proof lines and note size)', () => {
+    const c = cv.witness_add_checkpoint.cases[0] as { body: string };
+    const sig = c.body.slice(c.body.lastIndexOf('\u2014'));
+    const [small, large] = [10, 100].map((n) => c.body + sig.repeat(n)) as [string, string];
+    expect(
+      costRatio(
+        () => parseAddCheckpointBody(small),
+        () => parseAddCheckpointBody(large),
+      ),
+    ).toBeLessThan(40);
   });
 
   it('property: a witness follows an honest log through any growth, and refuses every fork of what it cosigned', async () => {

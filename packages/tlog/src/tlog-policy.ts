@@ -61,6 +61,15 @@ function octetsToUtf8(token: string): string {
   return utf8Decode(bytes);
 }
 
+/** URLs are kept as UTF-8 text when they decode as such, else one char per octet. */
+function urlText(token: string): string {
+  try {
+    return octetsToUtf8(token);
+  } catch {
+    return token;
+  }
+}
+
 function parseKey(line: number, token: string, allowedTypes: readonly number[], what: string): NoteVerifier {
   let verifier: NoteVerifier;
   try {
@@ -122,7 +131,7 @@ export function parseTlogPolicy(input: string | Uint8Array, limits: PolicyLimits
         const verifier = parseKey(n, args[0] as string, [SIGNATURE_TYPE.ed25519, SIGNATURE_TYPE.mlDsa44Subtree], 'log');
         const vkey = octetsToUtf8(args[0] as string);
         checkDuplicateKey(keys[0], verifier);
-        logs.push(args[1] === undefined ? { vkey, verifier } : { vkey, verifier, url: args[1] });
+        logs.push(args[1] === undefined ? { vkey, verifier } : { vkey, verifier, url: urlText(args[1]) });
         return;
       }
       case 'witness': {
@@ -133,7 +142,7 @@ export function parseTlogPolicy(input: string | Uint8Array, limits: PolicyLimits
         const verifier = parseKey(n, key, [SIGNATURE_TYPE.cosignatureV1, SIGNATURE_TYPE.mlDsa44Subtree], 'witness');
         checkDuplicateKey(keys[1], verifier);
         const vkey = octetsToUtf8(key);
-        witnesses.set(name, url === undefined ? { name, vkey, verifier } : { name, vkey, verifier, url });
+        witnesses.set(name, url === undefined ? { name, vkey, verifier } : { name, vkey, verifier, url: urlText(url) });
         return;
       }
       case 'group': {
