@@ -34,7 +34,7 @@ import {
 import { decodeKeyPackage } from 'ts-mls/keyPackage.js';
 import { decryptSenderData } from 'ts-mls/privateMessage.js';
 import { AuthProbe, clientConfigFor } from './authentication.js';
-import { ciphersuiteImpl, defaultMlsCryptoProvider } from './crypto-provider.js';
+import { ciphersuiteImpl, fulcrumMlsCryptoProvider } from './crypto-provider.js';
 import { decodeDeviceCertificate, verifyDeviceCertificate } from './device-certificate.js';
 import { type DeviceState, type StoredKeyPackage, unwrapDeviceState, withKeyPackages } from './device-state.js';
 import { e2eeError } from './errors.js';
@@ -81,7 +81,9 @@ export async function createMlsClient(options: MlsClientOptions): Promise<MlsCli
   if (options?.directory === undefined || typeof options.directory.isDeviceListed !== 'function') {
     throw e2eeError('e2ee.malformed', 'createMlsClient needs a KeyDirectory');
   }
-  const cs = await ciphersuiteImpl(options.crypto ?? defaultMlsCryptoProvider());
+  // The default is Fulcrum's provider (about 2-3x ts-mls's default on messages, see README.md); a
+  // fresh one per client, so its signing-key cache lives and dies with this client.
+  const cs = await ciphersuiteImpl(options.crypto ?? fulcrumMlsCryptoProvider());
   return new FulcrumMlsClient(options.directory, cs, options.clock ?? systemClock);
 }
 

@@ -22,11 +22,14 @@ export type {
 export type { CredentialCheckPurpose, KeyDirectory } from './key-directory.js';
 export {
   defaultMlsCryptoProvider,
+  describeMlsCryptoProvider,
   FULCRUM_CIPHERSUITE,
   FULCRUM_CIPHERSUITE_ID,
+  fulcrumMlsCryptoProvider,
   MlsCryptoProvider,
   nobleMlsCryptoProvider,
 } from './crypto-provider.js';
+export type { FulcrumMlsCryptoProviderOptions, MlsCryptoProviderDescription } from './crypto-provider.js';
 export {
   createDeviceState,
   DeviceState,

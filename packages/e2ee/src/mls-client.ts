@@ -20,7 +20,10 @@ import type { KeyDirectory } from './key-directory.js';
 export interface MlsClientOptions {
   /** Fulcrum's credential check asks this port whether the key directory lists a device certificate. */
   readonly directory: KeyDirectory;
-  /** Defaults to `defaultMlsCryptoProvider()`. */
+  /**
+   * Defaults to a fresh `fulcrumMlsCryptoProvider()` (its key cache then belongs to this client). Pass
+   * one explicitly to share a cache between clients, to bound it, or to call `forgetCachedKeys()`.
+   */
   readonly crypto?: MlsCryptoProvider;
   /** Used for KeyPackage lifetimes. Defaults to the system clock. */
   readonly clock?: Clock;

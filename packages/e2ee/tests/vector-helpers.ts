@@ -5,13 +5,23 @@ import {
   ciphersuiteImpl,
   defaultMlsCryptoProvider,
   FULCRUM_CIPHERSUITE_ID,
+  fulcrumMlsCryptoProvider,
   nobleMlsCryptoProvider,
 } from '../src/crypto-provider.js';
 
-/** Both crypto providers the package can be configured with; every vector runs under each. */
+/**
+ * Every crypto provider the package can be configured with; every vector runs under each. The
+ * Fulcrum provider runs twice: with its key caches, and with them disabled (so a vector cannot pass
+ * only because of what an earlier one left in a cache).
+ */
 export const PROVIDERS: [string, () => Promise<CiphersuiteImpl>][] = [
-  ['default provider', () => ciphersuiteImpl(defaultMlsCryptoProvider())],
-  ['noble provider', () => ciphersuiteImpl(nobleMlsCryptoProvider())],
+  ['ts-mls default provider', () => ciphersuiteImpl(defaultMlsCryptoProvider())],
+  ['ts-mls noble provider', () => ciphersuiteImpl(nobleMlsCryptoProvider())],
+  ['fulcrum provider', () => ciphersuiteImpl(fulcrumMlsCryptoProvider())],
+  [
+    'fulcrum provider, caches off',
+    () => ciphersuiteImpl(fulcrumMlsCryptoProvider({ maxCachedSigningKeys: 0, maxCachedVerificationKeys: 0 })),
+  ],
 ];
 
 export const hex = (s: string): Uint8Array => decodeHex(s);
