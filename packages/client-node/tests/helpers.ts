@@ -32,6 +32,8 @@ export type Fault = 'lose-answer' | 'drop' | undefined;
 export class FaultyTransport implements Transport {
   readonly log: { method: string; path: string; status: number | 'lost' | 'dropped' }[] = [];
   rule: (req: HttpRequest) => Fault = () => undefined;
+  /** Rewrites an answer before the client sees it (a lying server or a man in the middle). */
+  rewrite: (req: HttpRequest, res: HttpResponse) => HttpResponse = (_req, res) => res;
   /** Awaited before each request is sent (to hold one back and force a race). */
   beforeSend: (req: HttpRequest) => Promise<void> = async () => {};
   private readonly inner: NodeTransport;
@@ -54,7 +56,7 @@ export class FaultyTransport implements Transport {
       throw clientError('client.network', 'injected fault: answer lost');
     }
     this.log.push({ method: req.method, path, status: res.status });
-    return res;
+    return this.rewrite(req, res);
   }
 
   connect(path: string, listener: SocketListener): SocketConnection {
