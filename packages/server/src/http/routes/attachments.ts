@@ -1,4 +1,4 @@
-import { encodeBase64Url, isFulcrumError } from '@fulcrum/common';
+import { encodeBase64Url } from '@fulcrum/common';
 import { type AttachmentIdParams, OCTET_STREAM, routes, wireError } from '@fulcrum/wire';
 import type { FastifyInstance } from 'fastify';
 import { routeOptions } from '../route-options.js';
@@ -30,9 +30,9 @@ export function attachmentRoutes(app: FastifyInstance, ctx: AppContext): void {
           .code(routes.uploadAttachment.status)
           .send({ attachmentId: result.attachmentId, size: result.size, sha256: encodeBase64Url(result.sha256) });
       } catch (err) {
-        // Read and drop the rest of a refused upload so the client gets the answer rather than a
-        // reset connection (Node's request timeout bounds how long this may take).
-        if (isFulcrumError(err) && !body.readableEnded) body.resume();
+        // A refused upload may be cut off mid-body: answer, then close the connection rather than
+        // read (and drop) the rest of an oversized body.
+        if (!body.readableEnded) void reply.header('connection', 'close');
         throw err;
       }
     },
