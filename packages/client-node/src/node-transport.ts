@@ -82,7 +82,8 @@ export class NodeTransport implements Transport {
       const res = await fetch(this.origin + req.path, {
         method: req.method,
         headers: req.headers,
-        ...(req.body === undefined ? {} : { body: req.body }),
+        // A view on a plain ArrayBuffer (BodyInit does not take a SharedArrayBuffer-backed view).
+        ...(req.body === undefined ? {} : { body: new Uint8Array(req.body) }),
         signal: controller.signal,
         redirect: 'error',
       });
