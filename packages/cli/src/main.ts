@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerClientCommands } from './commands/client.js';
+import { registerServeCommand } from './commands/serve.js';
 
 /** Builds the `fulcrum` command tree. Each area registers its own subcommands. */
 export function createProgram(): Command {
@@ -9,6 +10,7 @@ export function createProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerClientCommands(program);
+  registerServeCommand(program);
   return program;
 }
 

@@ -1,0 +1,78 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { RunningServer } from '@fulcrum/server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultServerDataDir, runServe, serveConfig } from './serve.js';
+
+describe('fulcrum serve', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'fulcrum-serve-'));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('defaults: SQLite in $FULCRUM_DATA or ~/.local/share/fulcrum/server', () => {
+    expect(defaultServerDataDir({ FULCRUM_DATA: '/srv/f' })).toBe('/srv/f');
+    expect(defaultServerDataDir({ XDG_DATA_HOME: '/x' })).toBe('/x/fulcrum/server');
+    expect(serveConfig({ data: dir, port: 8080, host: '127.0.0.1', logLevel: 'info' }).storage).toEqual({
+      dialect: 'sqlite',
+      dataDir: dir,
+    });
+    expect(
+      serveConfig({ data: dir, port: 1, host: 'h', postgres: 'postgres://127.0.0.1:5432/test', logLevel: 'info' })
+        .storage,
+    ).toEqual({ dialect: 'postgres', url: 'postgres://127.0.0.1:5432/test' });
+  });
+
+  it('starts on SQLite, prints its URL, answers, and stops cleanly when told to', async () => {
+    const lines: string[] = [];
+    const stop = new AbortController();
+    let server: RunningServer | undefined;
+    const running = runServe(
+      { data: dir, port: 0, host: '127.0.0.1', logLevel: 'silent' },
+      stop.signal,
+      (l) => lines.push(l),
+      (s) => {
+        server = s;
+      },
+    );
+    await expect.poll(() => server).toBeDefined();
+    expect(lines[0]).toBe(`fulcrum server listening on ${server!.url} (SQLite in ${dir})`);
+    const health = await fetch(`${server!.url}/v1/health`);
+    expect(await health.json()).toEqual({ status: 'ok', protocol: 'fulcrum-v1' });
+    expect(existsSync(join(dir, 'fulcrum.sqlite'))).toBe(true);
+    stop.abort();
+    await running;
+    expect(lines.at(-1)).toBe('fulcrum server stopped');
+    await expect(fetch(`${server!.url}/v1/health`)).rejects.toThrow();
+  });
+
+  // The real binary, as `npx fulcrum serve` runs it: needs `npm run build` (npm test builds first).
+  it.runIf(existsSync(new URL('../../dist/main.js', import.meta.url)))(
+    'the built binary serves and exits 0 on SIGTERM',
+    async () => {
+      const bin = new URL('../../bin/fulcrum.js', import.meta.url).pathname;
+      const child = spawn(
+        process.execPath,
+        [bin, 'serve', '--data', join(dir, 'bin'), '--port', '0', '--log-level', 'silent'],
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      let out = '';
+      child.stdout.on('data', (d) => {
+        out += String(d);
+      });
+      await expect.poll(() => /listening on (http:\/\/\S+)/.exec(out), { timeout: 15_000 }).toBeTruthy();
+      const url = /listening on (http:\/\/\S+)/.exec(out)![1]!;
+      expect((await fetch(`${url}/v1/health`)).status).toBe(200);
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect(out).toContain('fulcrum server stopped');
+    },
+  );
+});

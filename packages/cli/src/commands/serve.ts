@@ -1,0 +1,132 @@
+/**
+ * `fulcrum serve`: runs the Fulcrum server until SIGINT or SIGTERM. SQLite in `--data` (the
+ * embedded default) or PostgreSQL with `--postgres URL`. Prints the URL it listens on; on a
+ * signal it stops accepting, closes live sockets, finishes queued writes and closes storage.
+ */
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { type RunningServer, type ServerConfig, startServer } from '@fulcrum/server';
+import { type Command, InvalidArgumentError } from 'commander';
+
+export interface ServeOptions {
+  /** Data directory for SQLite and attachment blobs. */
+  data: string;
+  port: number;
+  host: string;
+  /** Use PostgreSQL at this URL instead of SQLite. */
+  postgres?: string;
+  /** PostgreSQL schema (default `public`). */
+  postgresSchema?: string;
+  /** Largest attachment, in bytes. */
+  attachmentMaxBytes?: number;
+  logLevel: NonNullable<NonNullable<ServerConfig['log']>['level']>;
+}
+
+/** `--data` default: `$FULCRUM_DATA`, else `$XDG_DATA_HOME/fulcrum/server` (`~/.local/share/fulcrum/server`). */
+export function defaultServerDataDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.FULCRUM_DATA) return env.FULCRUM_DATA;
+  return join(env.XDG_DATA_HOME || join(homedir(), '.local', 'share'), 'fulcrum', 'server');
+}
+
+/** The server settings for these options (SQLite unless `postgres` is set). */
+export function serveConfig(options: ServeOptions): ServerConfig {
+  return {
+    host: options.host,
+    port: options.port,
+    storage:
+      options.postgres === undefined
+        ? { dialect: 'sqlite', dataDir: resolve(options.data) }
+        : {
+            dialect: 'postgres',
+            url: options.postgres,
+            ...(options.postgresSchema === undefined ? {} : { schema: options.postgresSchema }),
+          },
+    ...(options.attachmentMaxBytes === undefined ? {} : { attachmentMaxBytes: options.attachmentMaxBytes }),
+    log: { level: options.logLevel },
+  };
+}
+
+/**
+ * Starts the server, reports where it listens, and resolves once `stop` fires and the server has
+ * closed. The CLI passes a signal wired to SIGINT/SIGTERM; tests pass their own.
+ */
+export async function runServe(
+  options: ServeOptions,
+  stop: AbortSignal,
+  write: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
+  onListening?: (server: RunningServer) => void,
+): Promise<void> {
+  const server = await startServer(serveConfig(options));
+  const where = options.postgres === undefined ? `SQLite in ${resolve(options.data)}` : 'PostgreSQL (--postgres)';
+  write(`fulcrum server listening on ${server.url} (${where})`);
+  onListening?.(server);
+  await new Promise<void>((done) => {
+    if (stop.aborted) done();
+    else stop.addEventListener('abort', () => done(), { once: true });
+  });
+  write('fulcrum server stopping…');
+  await server.close();
+  write('fulcrum server stopped');
+}
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('a port is an integer 0..65535');
+  return n;
+}
+
+function positive(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('a positive integer');
+  return n;
+}
+
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export function registerServeCommand(program: Command): void {
+  program
+    .command('serve')
+    .description('run the Fulcrum server (SQLite in --data by default; PostgreSQL with --postgres)')
+    .option('--data <dir>', 'data directory (default: $FULCRUM_DATA or ~/.local/share/fulcrum/server)')
+    .option('--port <n>', 'port to listen on (0: any free port)', port, 8080)
+    .option('--host <host>', 'interface to listen on', '127.0.0.1')
+    .option('--postgres <url>', 'use PostgreSQL at this URL (e.g. postgres://127.0.0.1:5432/test) instead of SQLite')
+    .option('--postgres-schema <name>', 'PostgreSQL schema to use (default: public)')
+    .option('--attachment-max-bytes <n>', 'largest attachment accepted (default: 25 MiB)', positive)
+    .option('--log-level <level>', `log level: ${LEVELS.join(', ')}`, 'info')
+    .action(
+      async (flags: {
+        data?: string;
+        port: number;
+        host: string;
+        postgres?: string;
+        postgresSchema?: string;
+        attachmentMaxBytes?: number;
+        logLevel: string;
+      }) => {
+        if (!LEVELS.includes(flags.logLevel))
+          throw new InvalidArgumentError(`--log-level must be one of ${LEVELS.join(', ')}`);
+        const controller = new AbortController();
+        const onSignal = () => controller.abort();
+        process.once('SIGINT', onSignal);
+        process.once('SIGTERM', onSignal);
+        try {
+          await runServe(
+            {
+              data: flags.data ?? defaultServerDataDir(),
+              port: flags.port,
+              host: flags.host,
+              ...(flags.postgres === undefined ? {} : { postgres: flags.postgres }),
+              ...(flags.postgresSchema === undefined ? {} : { postgresSchema: flags.postgresSchema }),
+              ...(flags.attachmentMaxBytes === undefined ? {} : { attachmentMaxBytes: flags.attachmentMaxBytes }),
+              logLevel: flags.logLevel as ServeOptions['logLevel'],
+            },
+            controller.signal,
+          );
+        } finally {
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
+        }
+      },
+    );
+}
