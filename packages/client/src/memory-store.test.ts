@@ -1,0 +1,4 @@
+import { describeStoreContract } from '../tests/store-contract.js';
+import { MemoryClientStore } from './memory-store.js';
+
+describeStoreContract('MemoryClientStore', async () => new MemoryClientStore());
