@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerClientCommands } from './commands/client.js';
+import { registerDemoCommand } from './commands/demo.js';
 import { registerServeCommand } from './commands/serve.js';
 
 /** Builds the `fulcrum` command tree. Each area registers its own subcommands. */
@@ -10,6 +11,7 @@ export function createProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerClientCommands(program);
+  registerDemoCommand(program);
   registerServeCommand(program);
   return program;
 }
