@@ -3,7 +3,7 @@
  * functions and the group-commit writer (no HTTP). Each dialect gets storage of its own.
  */
 import { randomBytes } from 'node:crypto';
-import { type BusEvent, Database, InProcessBus, TABLE_NAMES, type Tx, WriteQueue } from '@fulcrum/server';
+import { type BusEvent, Database, InProcessBus, TABLE_NAMES, type Tx, WriteQueue } from '../src/index.js';
 import { startTestPlatform, type TestPlatform } from '@fulcrum/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDevice, createAccount, getAccount, revokeDevice, type VerifiedDevice } from '../src/store/accounts.js';
