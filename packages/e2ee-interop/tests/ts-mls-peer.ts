@@ -154,6 +154,16 @@ export class TsMlsPeer {
     };
   }
 
+  /**
+   * An empty commit sent as a PrivateMessage, which Fulcrum never sends; the state is NOT advanced.
+   * Used to show that core-crypto refuses private handshakes (why Fulcrum sends them public).
+   */
+  async unsafePrivateCommitProbe(): Promise<Uint8Array> {
+    const res = await createCommit({ state: this.#current(), cipherSuite: this.#cs }, { wireAsPublicMessage: false });
+    if (res.commit.wireformat !== 'mls_private_message') throw new Error('expected a private commit');
+    return encodeMlsMessage(res.commit);
+  }
+
   /** Commits adding these TLS KeyPackages; returns the commit and the Welcome (MLSMessage encodings). */
   add(keyPackages: Uint8Array[]) {
     return this.#commit({
