@@ -113,6 +113,7 @@ export class WriteQueue {
       return;
     }
     batch.forEach((op, i) => {
+      if (op.nonce !== undefined) op.nonce.spent = true;
       const outcome = outcomes[i] as Outcome;
       if (outcome.ok) op.resolve(outcome.value);
       else op.reject(outcome.error);

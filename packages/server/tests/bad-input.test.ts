@@ -204,6 +204,28 @@ describe.each(['sqlite', 'postgres'] as const)('bad input (%s)', (dialect) => {
       }),
     );
     await refused('auth.device_revoked', () => rawRequest(p.url, 'GET', '/v1/queue', { signer: carol2.device }));
+    // A request refused before its write transaction still spends its nonce.
+    const spent = randomId();
+    const garbage = {
+      clientMessageId: randomId(),
+      commit: b64(new Uint8Array(40).fill(9)),
+      addedDevices: [],
+      removedDevices: [],
+    };
+    await refused('mls.malformed', () =>
+      rawRequest(p.url, 'POST', `/v1/groups/${groupId}/commits`, {
+        signer: alice.device,
+        body: garbage,
+        sign: { nonce: spent },
+      }),
+    );
+    await refused('auth.replayed', () =>
+      rawRequest(p.url, 'POST', `/v1/groups/${groupId}/commits`, {
+        signer: alice.device,
+        body: garbage,
+        sign: { nonce: spent },
+      }),
+    );
   });
 
   it('accounts and devices: bad certificates, taken names, unknown accounts and devices, foreign revocations', async () => {

@@ -20,7 +20,10 @@ describe.each(['sqlite', 'postgres'] as const)('group commit over HTTP (%s)', (d
   let groupId: string;
 
   beforeAll(async () => {
-    p = await startTestPlatform({ dialect });
+    // A 5 ms flush window (default 1 ms): the client shares this process, and on a loaded 2-core
+    // machine its requests trickle in slower than SQLite commits, which would leave nothing to
+    // batch. The storage suite checks batching at the default window.
+    p = await startTestPlatform({ dialect, server: { groupCommit: { maxDelayMs: 5 } } });
     alice = await registerMember(p.url, 'alice');
     bob = await registerMember(p.url, 'bob');
     await publishKeyPackages(bob, 1);
@@ -56,10 +59,8 @@ describe.each(['sqlite', 'postgres'] as const)('group commit over HTTP (%s)', (d
     const batches = after.batches - before.batches;
     // Each send is one writer operation (its nonce and its message, in one transaction).
     expect(after.operations - before.operations).toBe(200);
-    // How much batches depends on how fast requests arrive (the client shares this process and
-    // the machine); the storage suite pins the exact behaviour. Here: fewer transactions than sends.
-    expect(batches).toBeLessThan(200);
-    expect(after.largestBatch).toBeGreaterThanOrEqual(5);
+    expect(batches).toBeLessThan(150);
+    expect(after.largestBatch).toBeGreaterThanOrEqual(3);
     expect(p.db.stats.commits - commitsBefore).toBe(batches);
     const seqs = answers.map((a) => a.body.seq);
     expect(new Set(seqs).size).toBe(200);

@@ -1,4 +1,5 @@
 import websocket from '@fastify/websocket';
+import { isFulcrumError } from '@fulcrum/common';
 import {
   createValidator,
   errorBody,
@@ -6,6 +7,7 @@ import {
   OCTET_STREAM,
   WS_MAX_CLIENT_FRAME_BYTES,
   BODY_LIMITS,
+  type WireError,
   wireError,
 } from '@fulcrum/wire';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
@@ -91,8 +93,19 @@ export async function buildApp(
     }
   });
 
-  app.setErrorHandler((err, request, reply) => {
-    const wire = toWireError(err);
+  app.setErrorHandler(async (err, request, reply) => {
+    let wire = toWireError(err);
+    // A signed request refused before its write transaction still spends its nonce, so the same
+    // bytes cannot be replayed later, when the state that refused them may have changed; a replay
+    // of such a request is told so.
+    const nonce = request.auth?.nonce;
+    if (nonce !== undefined && nonce.spent !== true && errorStatus(wire.code) < 500 && wire.code !== 'auth.replayed') {
+      try {
+        await ctx.writer.submit(async () => undefined, { nonce });
+      } catch (spendError) {
+        if (isFulcrumError(spendError, 'auth.replayed')) wire = spendError as WireError;
+      }
+    }
     const status = errorStatus(wire.code);
     if (status >= 500 && wire.code !== 'service.unavailable') {
       request.log.error({ route: request.routeOptions.url, err: describeInternalError(err) }, 'internal error');

@@ -8,6 +8,8 @@ export interface NonceRecord {
   deviceId: string;
   nonce: string;
   expiresAt: number;
+  /** Set by the writer once a transaction holding this nonce committed (whatever the request's fate). */
+  spent?: boolean;
 }
 
 /** Records a nonce; throws `auth.replayed` if this device already used it inside the window. */
