@@ -120,6 +120,9 @@ describe('C2SP signed-note (vectors: signed-note.json)', () => {
     expect(codeOf(() => verifyNote(good.replace('If', 'If\r'), [verifier]))).toBe('tlog.note_malformed');
     expect(codeOf(() => verifyNote(good.replace('If', 'If\ud800'), [verifier]))).toBe('tlog.note_malformed');
     expect(codeOf(() => verifyNote(new Uint8Array([0xff, 0x0a, 0x0a]), [verifier]))).toBe('tlog.note_malformed');
+    expect(codeOf(() => verifyNote(new Uint8Array([0xef, 0xbb, 0xbf, ...utf8Encode(good)]), [verifier]))).toBe(
+      'tlog.note_malformed',
+    );
     expect(codeOf(() => verifyNote(good.replace('PeterNeumann x', 'Peter+Neumann x'), [verifier]))).toBe(
       'tlog.note_malformed',
     );

@@ -1,6 +1,19 @@
 import { utf8Decode, utf8Encode } from '@fulcrum/common';
 import { tlogError } from './errors.js';
 
+/** True if `text` has no lone UTF-16 surrogate (so it encodes to UTF-8 and back unchanged). */
+export function isWellFormed(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdfff) {
+      const next = text.charCodeAt(i + 1);
+      if (c >= 0xdc00 || !(next >= 0xdc00 && next <= 0xdfff)) return false;
+      i++;
+    }
+  }
+  return true;
+}
+
 function malformed(message: string): never {
   throw tlogError('tlog.entry_malformed', message);
 }
@@ -56,7 +69,8 @@ export class FieldWriter {
   }
   /** u16 length || UTF-8. */
   string16(text: string, max = 0xffff): this {
-    if (typeof text !== 'string') malformed('expected a string');
+    // Lone surrogates would silently become U+FFFD: two values, one encoding. Refuse them.
+    if (typeof text !== 'string' || !isWellFormed(text)) malformed('expected a well-formed Unicode string');
     return this.bytes16(utf8Encode(text), max);
   }
 

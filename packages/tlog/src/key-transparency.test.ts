@@ -132,6 +132,9 @@ describe('key transparency: pseudonymous labels (RFC 9497 VOPRF) and logged keys
     expect(
       computeAccountLabel(deriveLabelKeyPair(new Uint8Array(32).fill(8)).secretKey, 'alice@example.org'),
     ).not.toEqual(label);
+    // Names that UTF-8 cannot carry faithfully, or with control characters, are refused.
+    for (const bad of ['', 'a\ud800', 'a\nb', 'a\u0000b'])
+      expect(codeOf(() => computeAccountLabel(labelKey.secretKey, bad))).toBe('tlog.voprf_bad_input');
   });
 
   it('a server that evaluates with another key (to give a client a different label) is caught', () => {

@@ -1,5 +1,6 @@
 import { type Random, concatBytes, utf8Encode } from '@fulcrum/common';
 import { tlogError } from './errors.js';
+import { isValidNoteString } from './note-keys.js';
 import {
   type VoprfKeyPair,
   voprfBlind,
@@ -26,8 +27,15 @@ const DOMAIN = utf8Encode(ACCOUNT_LABEL_DOMAIN);
 
 /** The VOPRF input for an account name: domain || 0x00 || UTF-8(name). Names are used as given (normalise first). */
 export function accountLabelInput(accountName: string): Uint8Array {
-  if (typeof accountName !== 'string' || accountName.length === 0) {
-    throw tlogError('tlog.voprf_bad_input', 'account name must be a non-empty string');
+  // No control characters and no lone surrogates (which UTF-8 would merge into U+FFFD, giving
+  // two names one label).
+  if (
+    typeof accountName !== 'string' ||
+    accountName.length === 0 ||
+    !isValidNoteString(accountName) ||
+    accountName.includes('\n')
+  ) {
+    throw tlogError('tlog.voprf_bad_input', 'account name must be a non-empty string of printable Unicode');
   }
   const name = utf8Encode(accountName);
   if (name.length > MAX_ACCOUNT_NAME_BYTES) throw tlogError('tlog.voprf_bad_input', 'account name too long');

@@ -169,6 +169,18 @@ describe('canonical, typed, versioned log entries', () => {
     expect(
       codeOf(() => reg.encode(ACCOUNT_KEY_ENTRY, 0, { label: new Uint8Array(63), scheme: 1, publicKey: pk(1) })),
     ).toBe('tlog.entry_malformed');
+    // A lone surrogate would become U+FFFD: refused instead of silently changed.
+    expect(
+      codeOf(() =>
+        reg.encode(DEVICE_KEY_ENTRY, 0, {
+          label,
+          deviceId: 'x\udc00',
+          scheme: 1,
+          publicKey: pk(1),
+          certificate: pk(1),
+        }),
+      ),
+    ).toBe('tlog.entry_malformed');
   });
 
   it('decoding cost grows linearly with body size', () => {

@@ -48,11 +48,15 @@ function malformed(message: string): never {
 function decodeInput(input: string | Uint8Array, maxBytes: number): string {
   if (input instanceof Uint8Array) {
     if (input.length > maxBytes) throw tlogError('tlog.note_too_large', 'note exceeds the size limit', { maxBytes });
+    let text: string;
     try {
-      return utf8Decode(input);
+      text = utf8Decode(input);
     } catch {
       return malformed('note is not valid UTF-8');
     }
+    // The decoder drops a leading byte-order mark; refuse rather than verify other bytes.
+    if (utf8Encode(text).length !== input.length) malformed('note starts with a byte-order mark');
+    return text;
   }
   if (typeof input !== 'string') return malformed('note must be a string or bytes');
   // UTF-8 is never shorter than the UTF-16 code unit count, so this bound is safe to check first.

@@ -47,7 +47,7 @@ export interface TileHashReaderOptions {
    * storage you trust (the log's own database).
    */
   readonly rootHash?: Uint8Array;
-  /** How many tiles to keep in memory (default 4096 ≈ 32 MiB). */
+  /** How many full tiles to keep in memory (default 4096 ≈ 32 MiB, at least 16). */
   readonly cacheTiles?: number;
 }
 
@@ -68,7 +68,8 @@ export function createTileHashReader(options: TileHashReaderOptions): TileHashRe
   const size = options.treeSize;
   toTreeSize(size);
   const { source, rootHash } = options;
-  const cap = options.cacheTiles ?? 4096;
+  // At least a full verification chain (one tile per level) stays cached.
+  const cap = Math.max(options.cacheTiles ?? 4096, 16);
   const cache = new Map<string, Promise<ExpandedTile>>();
   // Edge tiles live outside the bounded cache: every verification chain ends in them.
   const edgeMap = new Map<string, ExpandedTile>();
@@ -161,7 +162,15 @@ export function createTileHashReader(options: TileHashReaderOptions): TileHashRe
         const first = id.index * 2 ** h; // position of its first hash at tile level t
         return { t, h, tileIndex: Math.floor(first / TILE_WIDTH), j: (first % TILE_WIDTH) / 2 ** h };
       });
-      const tiles = await Promise.all(located.map((l) => get(l.t, l.tileIndex)));
+      // One load per distinct tile, whatever the cache size.
+      const distinct = new Map<string, Promise<ExpandedTile>>();
+      for (const l of located) {
+        const key = `${l.t}/${l.tileIndex}`;
+        if (!distinct.has(key)) distinct.set(key, get(l.t, l.tileIndex));
+      }
+      const tiles = await Promise.all(
+        located.map((l) => distinct.get(`${l.t}/${l.tileIndex}`) as Promise<ExpandedTile>),
+      );
       return located.map((l, i) => (tiles[i] as ExpandedTile).subtree(l.h, l.j).slice());
     },
   };

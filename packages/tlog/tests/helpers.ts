@@ -85,8 +85,9 @@ export function refProof(m: number, leaves: Uint8Array[]): Uint8Array[] {
 
 /**
  * Linear-cost check: times `small` and `large` (an input 10x bigger), best of five runs after a
- * warm-up, and returns large/small. Linear code gives ~10, quadratic ~100; tests allow < 40 to
- * stay robust on a loaded 2-core machine.
+ * warm-up, and returns large/small. Linear code gives ~10, quadratic ~100; tests allow < 40.
+ * On a loaded shared machine one measurement can be disturbed, so it is repeated up to three
+ * times and the lowest ratio kept (a quadratic parser stays near 100 every time).
  */
 export function costRatio(small: () => void, large: () => void): number {
   const time = (f: () => void) => {
@@ -100,5 +101,9 @@ export function costRatio(small: () => void, large: () => void): number {
   };
   small();
   large();
-  return time(large) / Math.max(time(small), 0.05);
+  let ratio = Number.POSITIVE_INFINITY;
+  for (let attempt = 0; attempt < 3 && ratio >= 25; attempt++) {
+    ratio = Math.min(ratio, time(large) / Math.max(time(small), 0.05));
+  }
+  return ratio;
 }
