@@ -1,5 +1,5 @@
 /** Shared helpers of the client integration tests: devices on temp data dirs, event capture, fault injection. */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -162,19 +162,29 @@ export interface QueueRow {
 }
 
 /**
- * Every row of every server table. On SQLite through a separate read-only connection to the
- * server's database file (reading through the server's own Kysely handle from the test made
- * the server's close hang on SQLite — reported to the server's owner); on PostgreSQL through
- * the server's pool.
+ * Every row of every server table. On SQLite from a byte copy of the server's database file and
+ * its WAL, opened read-only in a temp dir: a second connection to the live file from the same
+ * process (or a read through the server's own Kysely handle) made the server's close hang on
+ * SQLite — reported to the server's owner. The tests call this only while nothing is writing.
+ * On PostgreSQL through the server's pool.
  */
 export async function storedRows(platform: TestPlatform): Promise<Record<string, Record<string, unknown>[]>> {
   const out: Record<string, Record<string, unknown>[]> = {};
   if (platform.storage.dialect === 'sqlite') {
-    const db = new Database(join(platform.storage.dataDir, SQLITE_FILE), { readonly: true });
+    const copy = mkdtempSync(join(tmpdir(), 'fulcrum-dbcopy-'));
     try {
-      for (const t of TABLE_NAMES) out[t] = db.prepare(`SELECT * FROM "${t}"`).all() as Record<string, unknown>[];
+      for (const suffix of ['', '-wal']) {
+        const from = join(platform.storage.dataDir, SQLITE_FILE + suffix);
+        if (existsSync(from)) copyFileSync(from, join(copy, SQLITE_FILE + suffix));
+      }
+      const db = new Database(join(copy, SQLITE_FILE));
+      try {
+        for (const t of TABLE_NAMES) out[t] = db.prepare(`SELECT * FROM "${t}"`).all() as Record<string, unknown>[];
+      } finally {
+        db.close();
+      }
     } finally {
-      db.close();
+      rmSync(copy, { recursive: true, force: true });
     }
   } else {
     for (const t of TABLE_NAMES)
