@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerClientCommands } from './commands/client.js';
 import { registerDemoCommand } from './commands/demo.js';
+import { registerPdqCommands } from './commands/pdq.js';
 import { registerServeCommand } from './commands/serve.js';
 
 /** Builds the `fulcrum` command tree. Each area registers its own subcommands. */
@@ -12,6 +13,7 @@ export function createProgram(): Command {
     .exitOverride();
   registerClientCommands(program);
   registerDemoCommand(program);
+  registerPdqCommands(program);
   registerServeCommand(program);
   return program;
 }
