@@ -78,6 +78,21 @@ describe('decodeImageForPdq: formats and options', () => {
     expect(hammingDistance(computePdqHash(g).hash, refHash)).toBeLessThanOrEqual(8);
   });
 
+  it('decides grey on the whole image, before the squash (as ImageMagick does before CImg resizes)', async () => {
+    const w = 1024;
+    const raw = new Uint8Array(w * w * 3).fill(90);
+    const greyPng = await sharp(raw, { raw: { width: w, height: w, channels: 3 } })
+      .png()
+      .toBuffer();
+    expect((await decodeImageForPdq(greyPng)).channels).toBe(1);
+    raw.set([200, 10, 10], 3); // pixel (1, 0): the squash samples x = 0, 2, 4, ... and skips it
+    const colourPng = await sharp(raw, { raw: { width: w, height: w, channels: 3 } })
+      .png()
+      .toBuffer();
+    const d = await decodeImageForPdq(colourPng);
+    expect([d.width, d.channels]).toEqual([512, 3]);
+  });
+
   it('squashes > 512 px to exactly 512x512 and keeps small images as they are', async () => {
     const big = await decodeImageForPdq(original);
     expect([big.width, big.height, big.sourceWidth, big.sourceHeight]).toEqual([512, 512, 1600, 1004]);

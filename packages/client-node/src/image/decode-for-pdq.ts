@@ -117,8 +117,10 @@ export async function decodeImageForPdq(input: Uint8Array, options: DecodeForPdq
     fail('client-node.image_corrupt', 'decoder returned an unexpected pixel layout', undefined, { channels });
   }
   let pixels: DecodedPixels = { width, height, channels: channels as 1 | 2 | 3 | 4, data };
-  if (options.squash !== false) pixels = squashForPdq(pixels);
+  // Grey is decided on the whole image, before the squash, as ImageMagick decides it before
+  // CImg resizes (a few colour pixels the squash happens to skip still make it colour).
   pixels = collapseGrey(pixels);
+  if (options.squash !== false) pixels = squashForPdq(pixels);
   return { ...pixels, format, sourceWidth, sourceHeight };
 }
 
