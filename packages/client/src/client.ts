@@ -1298,6 +1298,9 @@ export class FulcrumClient {
 
   /** Processes items in seq order, skipping those already processed (seq ≤ cursor). */
   async #processItems(items: readonly QueueItem[]): Promise<number> {
+    // A commit of ours whose answer never came must be settled first: if the server applied it,
+    // the items that follow are for the epoch after it.
+    await this.#resolvePendingCommits();
     let n = 0;
     for (const item of [...items].sort((a, b) => a.seq - b.seq)) {
       if (item.seq <= this.#cursor) continue;
