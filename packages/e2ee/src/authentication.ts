@@ -17,7 +17,7 @@ import {
   defaultKeyRetentionConfig,
   defaultPaddingConfig,
 } from 'ts-mls';
-import { verifyDeviceCertificate } from './device-certificate.js';
+import { verifyDeviceCertificateAsync } from './device-certificate.js';
 import type { CredentialCheckPurpose, KeyDirectory } from './key-directory.js';
 import { KEY_PACKAGE_LIFETIME_SECONDS } from './key-package.js';
 
@@ -39,9 +39,9 @@ export async function checkCredential(
   signaturePublicKey: Uint8Array,
 ): Promise<CredentialRefusal | undefined> {
   if (credential.credentialType !== 'basic') return 'not-basic';
-  let cert: ReturnType<typeof verifyDeviceCertificate>;
+  let cert: Awaited<ReturnType<typeof verifyDeviceCertificateAsync>>;
   try {
-    cert = verifyDeviceCertificate(credential.identity);
+    cert = await verifyDeviceCertificateAsync(credential.identity);
   } catch {
     return 'bad-certificate';
   }

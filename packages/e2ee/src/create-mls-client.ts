@@ -35,7 +35,7 @@ import { decodeKeyPackage } from 'ts-mls/keyPackage.js';
 import { decryptSenderData } from 'ts-mls/privateMessage.js';
 import { AuthProbe, clientConfigFor } from './authentication.js';
 import { ciphersuiteImpl, fulcrumMlsCryptoProvider } from './crypto-provider.js';
-import { decodeDeviceCertificate, verifyDeviceCertificate } from './device-certificate.js';
+import { decodeDeviceCertificate, verifyDeviceCertificateAsync } from './device-certificate.js';
 import { type DeviceState, type StoredKeyPackage, unwrapDeviceState, withKeyPackages } from './device-state.js';
 import { e2eeError } from './errors.js';
 import { GROUP_NAME_EXTENSION_TYPE, groupNameExtension, readGroupName } from './group-name.js';
@@ -180,7 +180,7 @@ class FulcrumMlsClient implements MlsClient {
   async inspectKeyPackage(keyPackage: Uint8Array): Promise<KeyPackageInfo> {
     const probe = new AuthProbe();
     const info = await this.#run(probe, 'inspect key package', () => checkKeyPackage(keyPackage, this.#cs));
-    const certificate = verifyDeviceCertificate(info.certificateBytes);
+    const certificate = await verifyDeviceCertificateAsync(info.certificateBytes);
     return Object.freeze({
       ref: info.ref,
       certificate,

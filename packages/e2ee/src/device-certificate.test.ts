@@ -7,6 +7,7 @@ import {
   MAX_DEVICE_CERTIFICATE_BYTES,
   signDeviceCertificate,
   verifyDeviceCertificate,
+  verifyDeviceCertificateAsync,
 } from './device-certificate.js';
 import { createAccountIdentity, createDeviceKeys } from './identity.js';
 import { type AccountId, type DeviceId, parseAccountId, parseDeviceId } from './ids.js';
@@ -142,5 +143,41 @@ describe('device certificates', () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('verifyDeviceCertificateAsync (the credential check) answers exactly as verifyDeviceCertificate', () => {
+  const outcome = async (f: () => Promise<unknown>): Promise<string> => {
+    try {
+      await f();
+      return 'ok';
+    } catch (e) {
+      return isFulcrumError(e) ? e.code : `not-fulcrum: ${String(e)}`;
+    }
+  };
+
+  it('valid, expectation mismatches, and every single-bit flip of the encoding', async () => {
+    const { account, cert } = make();
+    const other = createAccountIdentity(parseAccountId('mallory'));
+    const cases: [Uint8Array, Parameters<typeof verifyDeviceCertificate>[1]][] = [
+      [cert.encoded, {}],
+      [cert.encoded, { accountPublicKey: account.publicKey, accountId: account.accountId }],
+      [cert.encoded, { accountPublicKey: other.publicKey }],
+      [cert.encoded, { deviceId: parseDeviceId('laptop') }],
+    ];
+    for (let bit = 0; bit < cert.encoded.length * 8; bit += 3) {
+      const b = cert.encoded.slice();
+      b[bit >> 3]! ^= 1 << (bit & 7);
+      cases.push([b, {}]);
+    }
+    let oks = 0;
+    for (const [bytes, expected] of cases) {
+      const sync = await outcome(async () => verifyDeviceCertificate(bytes, expected));
+      const asyncResult = await outcome(() => verifyDeviceCertificateAsync(bytes, expected));
+      expect(asyncResult).toBe(sync);
+      if (sync === 'ok') oks++;
+    }
+    expect(oks).toBe(2); // only the untouched certificate (with matching or no expectations) verifies
+    expect((await verifyDeviceCertificateAsync(cert.encoded)).encoded).toEqual(cert.encoded);
   });
 });

@@ -8,9 +8,10 @@
  * - Ed25519 verification: WebCrypto, with imported PUBLIC keys cached (public data, no secrecy issue).
  *   Where the runtime's WebCrypto lacks Ed25519, both fall back to @noble/curves.
  * - SHA-256, HMAC-SHA256: @noble/hashes below 2 KiB (no async round trip, no key import), WebCrypto above.
- * - HKDF (MLS key schedule, secret tree, and the HKDF inside HPKE): @noble/hashes; inputs are tiny.
+ * - HKDF (MLS key schedule, secret tree, and the HKDF inside HPKE): @noble/hashes, except an Extract
+ *   over a large input (HPKE's info hash of a Welcome's encrypted GroupInfo), which is WebCrypto HMAC.
  * - AES-128-GCM (message and Welcome protection): @noble/ciphers below 2 KiB, WebCrypto above.
- * - HPKE (RFC 9180): @hpke/core with WebCrypto X25519, its KDF swapped for @noble/hashes HKDF.
+ * - HPKE (RFC 9180): @hpke/core with WebCrypto X25519, its HKDF swapped for the one above.
  *
  * What is cached, and for how long (the rule: never keep a secret longer than its owner needs it):
  * only Ed25519 SIGNING keys, which belong to the device and live as long as it does. They are
@@ -55,7 +56,7 @@ export interface FulcrumCryptoOptions {
 export interface MlsCryptoProviderDescription {
   readonly ed25519: 'webcrypto, cached keys' | 'noble';
   readonly sha256AndHmac: string;
-  readonly hkdf: 'noble';
+  readonly hkdf: string;
   readonly aes128gcm: string;
   readonly hpke: string;
   readonly cachedSigningKeys: number;
@@ -131,7 +132,8 @@ function hexBytes(h: string): Uint8Array<ArrayBuffer> {
   return out;
 }
 
-async function webCryptoEd25519Works(subtle: SubtleCrypto | undefined): Promise<boolean> {
+/** True when the runtime's WebCrypto verifies Ed25519 correctly (RFC 8032 §7.1 TEST 1). */
+export async function webCryptoEd25519Works(subtle: SubtleCrypto | undefined): Promise<boolean> {
   if (subtle === undefined) return false;
   try {
     const key = await subtle.importKey('raw', hexBytes(PROBE_PUBLIC), 'Ed25519', false, ['verify']);
@@ -191,12 +193,25 @@ function makeSignature(subtle: SubtleCrypto | undefined, useWebCrypto: boolean, 
   };
 }
 
-function makeHash(subtle: SubtleCrypto | undefined): Hash {
-  const mac = async (key: Uint8Array, data: Uint8Array): Promise<Uint8Array> => {
+type HmacSha256 = (key: Uint8Array, data: Uint8Array) => Promise<Uint8Array>;
+
+/**
+ * HMAC-SHA256 (RFC 2104) by @noble below the threshold, WebCrypto above. Large inputs do occur: HPKE
+ * hashes its whole `info` (RFC 9180 §5.1), and MLS makes that info the encrypted GroupInfo for every
+ * Welcome recipient (RFC 9420 §12.4.3.1), so adding N members hashes N copies of an O(N) GroupInfo.
+ */
+function makeHmac(subtle: SubtleCrypto | undefined): HmacSha256 {
+  return async (key, data) => {
     if (subtle === undefined || data.length < WEBCRYPTO_FROM_BYTES) return hmac(sha256, key, data);
-    const k = await subtle.importKey('raw', bs(key), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+    // An empty HMAC key equals HashLen zero bytes (keys are zero-padded to the block, RFC 2104 §2);
+    // WebCrypto refuses empty HMAC keys.
+    const raw = key.length === 0 ? new Uint8Array(32) : bs(key);
+    const k = await subtle.importKey('raw', raw, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
     return new Uint8Array(await subtle.sign('HMAC', k, bs(data)));
   };
+}
+
+function makeHash(subtle: SubtleCrypto | undefined, mac: HmacSha256): Hash {
   return {
     async digest(data) {
       if (subtle === undefined || data.length < WEBCRYPTO_FROM_BYTES) return sha256(data);
@@ -209,15 +224,21 @@ function makeHash(subtle: SubtleCrypto | undefined): Hash {
   };
 }
 
-const nobleKdf: Kdf = {
-  async extract(salt, ikm) {
-    return hkdfExtract(sha256, ikm, salt);
-  },
-  async expand(prk, info, len) {
-    return hkdfExpand(sha256, prk, info, len);
-  },
-  size: 32,
-};
+/**
+ * HKDF-SHA256 (RFC 5869). Extract is one HMAC keyed by the salt (an absent salt is HashLen zeros,
+ * §2.2), so it follows the HMAC size split; Expand's inputs are always small here: @noble.
+ */
+function makeKdf(mac: HmacSha256): Kdf {
+  return {
+    async extract(salt, ikm) {
+      return ikm.length < WEBCRYPTO_FROM_BYTES ? hkdfExtract(sha256, ikm, salt) : mac(salt, ikm);
+    },
+    async expand(prk, info, len) {
+      return hkdfExpand(sha256, prk, info, len);
+    },
+    size: 32,
+  };
+}
 
 function makeAead(subtle: SubtleCrypto | undefined): Aead {
   const webCrypto = async (
@@ -247,77 +268,81 @@ function makeAead(subtle: SubtleCrypto | undefined): Aead {
   };
 }
 
+type HpkeBytes = ArrayBufferLike | ArrayBufferView;
+
+/** @hpke/core's HKDF contract (HkdfNative): extract, expand and both, on buffers. */
+interface HpkeHkdf {
+  extract(salt: HpkeBytes, ikm: HpkeBytes): Promise<ArrayBuffer>;
+  expand(prk: HpkeBytes, info: HpkeBytes, len: number): Promise<ArrayBuffer>;
+  extractAndExpand(salt: HpkeBytes, ikm: HpkeBytes, info: HpkeBytes, len: number): Promise<ArrayBuffer>;
+}
+
 /**
- * HKDF-SHA256 for @hpke/core computed by @noble/hashes. @hpke/core's own HKDF imports a WebCrypto
- * HMAC key for every extract and expand (a few hundred microseconds each); HPKE's labelled
- * derivations (RFC 9180 §4) stay @hpke/core's, only the two HKDF steps (RFC 5869 §2.2, §2.3) change.
+ * HKDF-SHA256 for @hpke/core from this provider's KDF. @hpke/core's own imports a WebCrypto HMAC
+ * key for every extract and expand (a few hundred microseconds each); HPKE's labelled derivations
+ * (RFC 9180 §4) stay @hpke/core's, only the two HKDF steps (RFC 5869 §2.2, §2.3) change.
  */
-class NobleHkdfSha256 extends HkdfSha256 {
-  override async extract(salt: ArrayBufferLike | ArrayBufferView, ikm: ArrayBufferLike | ArrayBufferView) {
-    return nobleExtractForHpke(salt, ikm);
-  }
-  override async expand(prk: ArrayBufferLike | ArrayBufferView, info: ArrayBufferLike | ArrayBufferView, len: number) {
-    return nobleExpandForHpke(prk, info, len);
-  }
-  override async extractAndExpand(
-    salt: ArrayBufferLike | ArrayBufferView,
-    ikm: ArrayBufferLike | ArrayBufferView,
-    info: ArrayBufferLike | ArrayBufferView,
-    len: number,
-  ) {
-    return nobleExpandForHpke(await nobleExtractForHpke(salt, ikm), info, len);
-  }
+function hpkeHkdf(kdf: Kdf): HpkeHkdf {
+  const extract = async (salt: HpkeBytes, ikm: HpkeBytes) => {
+    const s = asBytes(salt);
+    // Same contract as @hpke/core's HkdfNative: an empty salt means HashLen zero bytes, other lengths are refused.
+    if (s.length !== 0 && s.length !== 32) {
+      throw new InvalidParamError('The salt length must be the same as the hashSize');
+    }
+    return exactArrayBuffer(await kdf.extract(s.length === 0 ? new Uint8Array(32) : s, asBytes(ikm)));
+  };
+  const expand = async (prk: HpkeBytes, info: HpkeBytes, len: number) =>
+    exactArrayBuffer(await kdf.expand(asBytes(prk), asBytes(info), len));
+  return {
+    extract,
+    expand,
+    extractAndExpand: async (salt, ikm, info, len) => expand(await extract(salt, ikm), info, len),
+  };
 }
 
-async function nobleExtractForHpke(
-  salt: ArrayBufferLike | ArrayBufferView,
-  ikm: ArrayBufferLike | ArrayBufferView,
-): Promise<ArrayBuffer> {
-  const s = asBytes(salt);
-  // Same contract as @hpke/core's HkdfNative: an empty salt means HashLen zero bytes, other lengths are refused.
-  if (s.length !== 0 && s.length !== 32)
-    throw new InvalidParamError('The salt length must be the same as the hashSize');
-  return exactArrayBuffer(hkdfExtract(sha256, asBytes(ikm), s.length === 0 ? new Uint8Array(32) : s));
-}
-
-async function nobleExpandForHpke(
-  prk: ArrayBufferLike | ArrayBufferView,
-  info: ArrayBufferLike | ArrayBufferView,
-  len: number,
-): Promise<ArrayBuffer> {
-  return exactArrayBuffer(hkdfExpand(sha256, asBytes(prk), asBytes(info), len));
+/** @hpke/core's HkdfSha256 (labelled derivations and suite ids) over `hpkeHkdf`. */
+class FulcrumHkdfSha256 extends HkdfSha256 {
+  readonly #inner: HpkeHkdf;
+  constructor(inner: HpkeHkdf) {
+    super();
+    this.#inner = inner;
+  }
+  override extract(salt: HpkeBytes, ikm: HpkeBytes) {
+    return this.#inner.extract(salt, ikm);
+  }
+  override expand(prk: HpkeBytes, info: HpkeBytes, len: number) {
+    return this.#inner.expand(prk, info, len);
+  }
+  override extractAndExpand(salt: HpkeBytes, ikm: HpkeBytes, info: HpkeBytes, len: number) {
+    return this.#inner.extractAndExpand(salt, ikm, info, len);
+  }
 }
 
 /**
- * DHKEM(X25519, HKDF-SHA256) from @hpke/core (WebCrypto X25519) whose internal HKDF runs on noble.
+ * DHKEM(X25519, HKDF-SHA256) from @hpke/core (WebCrypto X25519) whose internal HKDF is `inner`.
  * @hpke/core 1.9.0 builds it with one HKDF object shared by the KEM (`_kdf`) and its X25519
  * primitive (`_prim._hkdf`, used by DeriveKeyPair); we re-point that object's extract/expand. If the
  * layout is not the expected one (another @hpke/core version), the KEM is left untouched.
  */
-function x25519KemWithNobleKdf(): { kem: DhkemX25519HkdfSha256; patched: boolean } {
+function x25519KemWithKdf(inner: HpkeHkdf): { kem: DhkemX25519HkdfSha256; patched: boolean } {
   const kem = new DhkemX25519HkdfSha256();
-  const inner = kem as unknown as {
+  const internals = kem as unknown as {
     _kdf?: { hashSize?: unknown; extract?: unknown; expand?: unknown; extractAndExpand?: unknown };
     _prim?: { _hkdf?: unknown };
   };
-  const kdf = inner._kdf;
+  const kdf = internals._kdf;
   if (
     kdf === undefined ||
     kdf.hashSize !== 32 ||
     typeof kdf.extract !== 'function' ||
     typeof kdf.expand !== 'function' ||
-    inner._prim?._hkdf !== kdf
+    internals._prim?._hkdf !== kdf
   ) {
     return { kem, patched: false };
   }
-  kdf.extract = nobleExtractForHpke;
-  kdf.expand = nobleExpandForHpke;
-  kdf.extractAndExpand = async (
-    salt: ArrayBufferLike | ArrayBufferView,
-    ikm: ArrayBufferLike | ArrayBufferView,
-    info: ArrayBufferLike | ArrayBufferView,
-    len: number,
-  ) => nobleExpandForHpke(await nobleExtractForHpke(salt, ikm), info, len);
+  kdf.extract = inner.extract;
+  kdf.expand = inner.expand;
+  kdf.extractAndExpand = inner.extractAndExpand;
   return { kem, patched: true };
 }
 
@@ -355,11 +380,13 @@ export function createFulcrumCrypto(options: FulcrumCryptoOptions = {}): Fulcrum
     }
     const ed25519ByWebCrypto = await webCryptoEd25519Works(subtle);
     const aead = makeAead(subtle);
-    const { kem, patched } = x25519KemWithNobleKdf();
-    const suite = new CipherSuite({ kem, kdf: new NobleHkdfSha256(), aead: new Aes128Gcm() });
+    const mac = makeHmac(subtle);
+    const kdf = makeKdf(mac);
+    const { kem, patched } = x25519KemWithKdf(hpkeHkdf(kdf));
+    const suite = new CipherSuite({ kem, kdf: new FulcrumHkdfSha256(hpkeHkdf(kdf)), aead: new Aes128Gcm() });
     const impl: CiphersuiteImpl = {
-      hash: makeHash(subtle),
-      kdf: nobleKdf,
+      hash: makeHash(subtle, mac),
+      kdf,
       signature: makeSignature(subtle, ed25519ByWebCrypto, caches),
       hpke: await makeGenericHpke(cs.hpke, aead, suite),
       rng: { randomBytes: (n) => crypto.getRandomValues(new Uint8Array(n)) },
@@ -369,9 +396,9 @@ export function createFulcrumCrypto(options: FulcrumCryptoOptions = {}): Fulcrum
     const description = {
       ed25519: ed25519ByWebCrypto ? ('webcrypto, cached keys' as const) : ('noble' as const),
       sha256AndHmac: split,
-      hkdf: 'noble' as const,
+      hkdf: split,
       aes128gcm: split,
-      hpke: `@hpke/core (WebCrypto X25519), HKDF ${patched ? 'noble (KEM and key schedule)' : 'noble (key schedule only)'}`,
+      hpke: `@hpke/core (WebCrypto X25519), HKDF as above ${patched ? '(KEM and key schedule)' : '(key schedule only)'}`,
       cachedSigningKeys: 0,
       cachedVerificationKeys: 0,
     };
