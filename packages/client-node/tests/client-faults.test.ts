@@ -51,6 +51,23 @@ describe.each(['sqlite', 'postgres'] as const)('client SDK under faults (%s)', (
     cleanupDirs();
   });
 
+  it('a registration whose answer was lost is completed by a retry, not burned', async () => {
+    const d = await device();
+    const name = unique('lost');
+    d.transport.rule = (req) => (req.path === '/v1/accounts' ? 'lose-answer' : undefined);
+    expect(await codeOf(d.client.register(name))).toBe('client.network');
+    d.transport.rule = () => undefined;
+    const again = await d.reopen(); // also across a restart
+    open.push(again);
+    const self = await again.client.register(name);
+    expect(again.transport.log.filter((r) => r.path === '/v1/accounts').map((r) => r.status)).toEqual([409]);
+    const { d: other } = await registered('other');
+    expect((await other.client.lookupAccount(name)).accountId).toBe(self.accountId);
+    // Another device (other keys) asking for the same name is still refused.
+    const e = await device();
+    expect(await codeOf(e.client.register(name))).toBe('account.name_taken');
+  });
+
   it('an interrupted commit is adopted after a restart, and never applied twice', async () => {
     const { d: a1 } = await registered('alice');
     const { d: b1, name: bob } = await registered('bob');

@@ -114,6 +114,7 @@ const DEFAULT_MAX_ATTACHMENT_BYTES = LIMITS.attachmentDefaultMaxBytes;
 const K_SELF = 'self';
 const K_MLS = 'mls';
 const K_LINK = 'link';
+const K_PENDING_REGISTRATION = 'pending-registration';
 const K_CURSOR = 'queue-cursor';
 const K_HISTORY = 'history-counter';
 const K_OUTBOX = 'outbox-counter';
@@ -125,6 +126,34 @@ const put = (table: string, key: string, value: Uint8Array): StoreWrite => ({ op
 const del = (table: string, key: string): StoreWrite => ({ op: 'delete', table, key });
 const enc = (n: number) => new TextEncoder().encode(String(n));
 const decNum = (b: Uint8Array | undefined) => (b === undefined ? 0 : Number(utf8Decode(b)));
+
+/** A registration sent (or about to be) but not confirmed: its keys, so a retry re-sends the same. */
+interface PendingRegistration {
+  readonly v: 1;
+  readonly name: string;
+  readonly identitySeed: string;
+  readonly deviceId: string;
+  readonly mlsSignatureSecretKey: string;
+  readonly requestSigningSecretKey: string;
+  readonly createdAt: number;
+}
+
+/** Device keys from stored seeds (public keys recomputed). */
+function deviceKeysOf(r: {
+  deviceId: string;
+  mlsSignatureSecretKey: string;
+  requestSigningSecretKey: string;
+}): DeviceKeys {
+  const mlsSecret = unb64(r.mlsSignatureSecretKey);
+  const reqSecret = unb64(r.requestSigningSecretKey);
+  return Object.freeze({
+    deviceId: parseDeviceId(r.deviceId),
+    mlsSignaturePublicKey: ed25519.getPublicKey(mlsSecret),
+    mlsSignatureSecretKey: mlsSecret,
+    requestSigningPublicKey: ed25519.getPublicKey(reqSecret),
+    requestSigningSecretKey: reqSecret,
+  });
+}
 
 interface DeviceRefJson {
   readonly accountId: string;
@@ -243,34 +272,71 @@ export class FulcrumClient {
   register(name: string): Promise<SelfInfo> {
     return this.#run(async () => {
       if (this.#self !== undefined) throw clientError('client.already_registered', 'this store already has a device');
-      const seed = this.#random.bytes(32);
+      // The keys are saved BEFORE the server call, so a retry after a lost answer (or a crash)
+      // re-sends the same registration instead of burning the name with a second identity.
+      const pendingBytes = await this.#store.get(TABLES.device, K_PENDING_REGISTRATION);
+      let pending =
+        pendingBytes === undefined ? undefined : decodeRecord<PendingRegistration>(pendingBytes, (v) => v.v === 1);
+      if (pending === undefined || pending.name !== name) {
+        pending = {
+          v: 1,
+          name,
+          identitySeed: b64(this.#random.bytes(32)),
+          deviceId: b64(this.#random.bytes(LIMITS.idBytes)),
+          mlsSignatureSecretKey: b64(this.#random.bytes(32)),
+          requestSigningSecretKey: b64(this.#random.bytes(32)),
+          createdAt: Math.floor(this.#clock.now()),
+        };
+        await this.#store.write([put(TABLES.device, K_PENDING_REGISTRATION, encodeRecord(pending))]);
+      }
+      const seed = unb64(pending.identitySeed);
       const publicKey = ed25519.getPublicKey(seed);
       const identity: AccountIdentity = Object.freeze({
         accountId: parseAccountId(deriveAccountId(publicKey)),
         publicKey,
         secretKey: seed,
       });
-      const keys = createDeviceKeys(parseDeviceId(b64(this.#random.bytes(LIMITS.idBytes))), this.#random);
-      const certificate = signDeviceCertificate(identity, keys, this.#clock);
+      const keys = deviceKeysOf(pending);
+      const certificate = signDeviceCertificate(identity, keys, { now: () => pending.createdAt });
       const device = createDeviceState(keys, certificate);
-      const answer = await this.#api.call('createAccount', {
-        body: { name, identityKey: b64(publicKey), deviceCertificate: b64(certificate.encoded) },
-      });
-      if (answer.accountId !== identity.accountId || answer.deviceId !== keys.deviceId) {
-        throw clientError('client.bad_response', 'the server registered other ids than ours');
-      }
       const self: SelfRecord = {
         v: 1,
         name,
         accountId: identity.accountId,
         deviceId: keys.deviceId,
-        requestSigningSecretKey: b64(keys.requestSigningSecretKey),
+        requestSigningSecretKey: pending.requestSigningSecretKey,
         accountIdentity: b64(encodeAccountIdentity(identity)),
         registeredAt: this.#clock.now(),
       };
+      try {
+        const answer = await this.#api.call('createAccount', {
+          body: { name, identityKey: b64(publicKey), deviceCertificate: b64(certificate.encoded) },
+        });
+        if (answer.accountId !== identity.accountId || answer.deviceId !== keys.deviceId) {
+          throw clientError('client.bad_response', 'the server registered other ids than ours');
+        }
+      } catch (err) {
+        // Taken — possibly by our own earlier attempt whose answer was lost: ask as that device.
+        if (!isFulcrumError(err, 'account.name_taken', 'account.exists', 'device.exists')) throw err;
+        this.#self = self;
+        let ours = false;
+        try {
+          const rec = await this.#api.call('getAccount', { params: { accountId: identity.accountId } });
+          ours = rec.name === name && rec.identityKey === b64(publicKey);
+        } catch {
+          ours = false;
+        } finally {
+          this.#self = undefined;
+        }
+        if (!ours) {
+          await this.#store.write([del(TABLES.device, K_PENDING_REGISTRATION)]);
+          throw err;
+        }
+      }
       await this.#store.write([
         put(TABLES.device, K_SELF, encodeRecord(self)),
         put(TABLES.device, K_MLS, encodeDeviceState(device)),
+        del(TABLES.device, K_PENDING_REGISTRATION),
       ]);
       this.#self = self;
       this.#device = device;
@@ -349,15 +415,7 @@ export class FulcrumClient {
     return this.#run(async () => {
       if (this.#self !== undefined) throw clientError('client.already_registered', 'this store already has a device');
       const link = decodeRecord<LinkRecord>(await this.#store.get(TABLES.device, K_LINK), (v) => v.v === 1);
-      const mlsSecret = unb64(link.mlsSignatureSecretKey);
-      const reqSecret = unb64(link.requestSigningSecretKey);
-      const keys: DeviceKeys = Object.freeze({
-        deviceId: parseDeviceId(link.deviceId),
-        mlsSignaturePublicKey: ed25519.getPublicKey(mlsSecret),
-        mlsSignatureSecretKey: mlsSecret,
-        requestSigningPublicKey: ed25519.getPublicKey(reqSecret),
-        requestSigningSecretKey: reqSecret,
-      });
+      const keys = deviceKeysOf(link);
       const cert = verifyDeviceCertificate(decodeBase64Url(certificate), { deviceId: keys.deviceId });
       if (deriveAccountId(cert.accountPublicKey) !== cert.accountId) {
         throw clientError('client.directory_mismatch', 'the certificate names an account id not derived from its key');
