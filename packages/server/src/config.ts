@@ -22,6 +22,11 @@ export interface ServerConfig {
   clock?: Clock;
   /** Live fan-out between processes. Default: an in-process bus owned (and closed) by the server. */
   bus?: Bus;
+  /**
+   * Live fan-out over NATS (several processes on one PostgreSQL): the server connects a `NatsBus`
+   * and owns it. Ignored when `bus` is given. Notifications only; the durable queue stays in SQL.
+   */
+  nats?: { url: string; subjectPrefix?: string };
   /** How often expired nonces and week-old idempotency records are deleted (ms). Default 60 s. */
   cleanupIntervalMs?: number;
   /** How long a `clientMessageId` answer is remembered (ms). Default 7 days. */
@@ -41,6 +46,7 @@ export interface ResolvedConfig {
   readonly logDestination: DestinationStream | undefined;
   readonly clock: Clock;
   readonly bus: Bus | undefined;
+  readonly nats: { readonly url: string; readonly subjectPrefix?: string } | undefined;
   readonly cleanupIntervalMs: number;
   readonly idempotencyWindowMs: number;
   readonly wsAuthTimeoutMs: number;
@@ -65,6 +71,9 @@ export function resolveConfig(config: ServerConfig): ResolvedConfig {
   if (storage.dialect === 'postgres' && (typeof storage.url !== 'string' || storage.url === '')) {
     throw new TypeError('server config: storage.url is required for postgres');
   }
+  if (config.nats !== undefined && (typeof config.nats.url !== 'string' || config.nats.url === '')) {
+    throw new TypeError('server config: nats.url must be a nats:// URL');
+  }
   return Object.freeze({
     host: config.host ?? '127.0.0.1',
     port: positiveInt(config.port, 8080, 'port', 0),
@@ -83,6 +92,7 @@ export function resolveConfig(config: ServerConfig): ResolvedConfig {
     logDestination: config.log?.destination,
     clock: config.clock ?? systemClock,
     bus: config.bus,
+    nats: config.nats === undefined ? undefined : Object.freeze({ ...config.nats }),
     cleanupIntervalMs: positiveInt(config.cleanupIntervalMs, 60_000, 'cleanupIntervalMs'),
     idempotencyWindowMs: positiveInt(config.idempotencyWindowMs, 7 * 24 * 3600_000, 'idempotencyWindowMs'),
     wsAuthTimeoutMs: positiveInt(config.wsAuthTimeoutMs, LIMITS.wsAuthTimeoutMs, 'wsAuthTimeoutMs'),

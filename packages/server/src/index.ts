@@ -9,5 +9,7 @@ export { TABLE_NAMES } from './db/schema.js';
 export type { DatabaseSchema, Dialect, TableName } from './db/schema.js';
 export type { Bus, BusEvent, Unsubscribe } from './bus/bus.js';
 export { InProcessBus } from './bus/in-process-bus.js';
+export { NatsBus } from './bus/nats-bus.js';
+export type { NatsBusOptions } from './bus/nats-bus.js';
 export { DEFAULT_GROUP_COMMIT, WriteQueue } from './write-queue.js';
 export type { GroupCommitOptions, WriteQueueStats } from './write-queue.js';

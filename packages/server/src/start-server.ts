@@ -4,6 +4,7 @@ import { FsAttachmentStore } from './blobs/fs-attachment-store.js';
 import { PgAttachmentStore } from './blobs/pg-attachment-store.js';
 import type { Bus } from './bus/bus.js';
 import { InProcessBus } from './bus/in-process-bus.js';
+import { NatsBus } from './bus/nats-bus.js';
 import { type ResolvedConfig, resolveConfig, type ServerConfig } from './config.js';
 import { Database } from './db/database.js';
 import { buildApp } from './http/app.js';
@@ -38,8 +39,18 @@ export async function startServer(input: ServerConfig): Promise<RunningServer> {
   const config = resolveConfig(input);
   const logger = pino({ level: config.logLevel, base: { service: 'fulcrum-server' } }, config.logDestination);
   const ownsBus = config.bus === undefined;
-  const bus = config.bus ?? new InProcessBus();
-  const db = await Database.open(config.storage, bus);
+  const bus =
+    config.bus ??
+    (config.nats === undefined
+      ? new InProcessBus()
+      : await NatsBus.connect({ url: config.nats.url, subjectPrefix: config.nats.subjectPrefix }));
+  let db: Database;
+  try {
+    db = await Database.open(config.storage, bus);
+  } catch (err) {
+    if (ownsBus) await bus.close();
+    throw err;
+  }
   const writer = new WriteQueue(db, config.groupCommit);
   let attachments: AttachmentStore;
   if (config.storage.dialect === 'sqlite') attachments = new FsAttachmentStore(config.storage.dataDir, db, writer);

@@ -17,6 +17,10 @@ export interface ServeOptions {
   postgres?: string;
   /** PostgreSQL schema (default `public`). */
   postgresSchema?: string;
+  /** Live fan-out over NATS at this URL (several processes on one PostgreSQL). */
+  nats?: string;
+  /** NATS subject prefix (default `fulcrum`): processes that serve one deployment share it. */
+  natsPrefix?: string;
   /** Largest attachment, in bytes. */
   attachmentMaxBytes?: number;
   logLevel: NonNullable<NonNullable<ServerConfig['log']>['level']>;
@@ -42,6 +46,14 @@ export function serveConfig(options: ServeOptions): ServerConfig {
             ...(options.postgresSchema === undefined ? {} : { schema: options.postgresSchema }),
           },
     ...(options.attachmentMaxBytes === undefined ? {} : { attachmentMaxBytes: options.attachmentMaxBytes }),
+    ...(options.nats === undefined
+      ? {}
+      : {
+          nats: {
+            url: options.nats,
+            ...(options.natsPrefix === undefined ? {} : { subjectPrefix: options.natsPrefix }),
+          },
+        }),
     log: { level: options.logLevel },
   };
 }
@@ -57,7 +69,9 @@ export async function runServe(
   onListening?: (server: RunningServer) => void,
 ): Promise<void> {
   const server = await startServer(serveConfig(options));
-  const where = options.postgres === undefined ? `SQLite in ${resolve(options.data)}` : 'PostgreSQL (--postgres)';
+  const where =
+    (options.postgres === undefined ? `SQLite in ${resolve(options.data)}` : 'PostgreSQL (--postgres)') +
+    (options.nats === undefined ? '' : ', live fan-out over NATS (--nats)');
   write(`fulcrum server listening on ${server.url} (${where})`);
   onListening?.(server);
   await new Promise<void>((done) => {
@@ -86,12 +100,19 @@ const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 export function registerServeCommand(program: Command): void {
   program
     .command('serve')
-    .description('run the Fulcrum server (SQLite in --data by default; PostgreSQL with --postgres)')
+    .description(
+      'run the Fulcrum server (SQLite in --data by default; PostgreSQL with --postgres; several processes with --postgres and --nats)',
+    )
     .option('--data <dir>', 'data directory (default: $FULCRUM_DATA or ~/.local/share/fulcrum/server)')
     .option('--port <n>', 'port to listen on (0: any free port)', port, 8080)
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
     .option('--postgres <url>', 'use PostgreSQL at this URL (e.g. postgres://127.0.0.1:5432/test) instead of SQLite')
     .option('--postgres-schema <name>', 'PostgreSQL schema to use (default: public)')
+    .option('--nats <url>', 'live fan-out between processes over NATS at this URL (e.g. nats://127.0.0.1:4222)')
+    .option(
+      '--nats-prefix <prefix>',
+      'NATS subject prefix shared by the processes of one deployment (default: fulcrum)',
+    )
     .option('--attachment-max-bytes <n>', 'largest attachment accepted (default: 25 MiB)', positive)
     .option('--log-level <level>', `log level: ${LEVELS.join(', ')}`, 'info')
     .action(
@@ -101,6 +122,8 @@ export function registerServeCommand(program: Command): void {
         host: string;
         postgres?: string;
         postgresSchema?: string;
+        nats?: string;
+        natsPrefix?: string;
         attachmentMaxBytes?: number;
         logLevel: string;
       }) => {
@@ -118,6 +141,8 @@ export function registerServeCommand(program: Command): void {
               host: flags.host,
               ...(flags.postgres === undefined ? {} : { postgres: flags.postgres }),
               ...(flags.postgresSchema === undefined ? {} : { postgresSchema: flags.postgresSchema }),
+              ...(flags.nats === undefined ? {} : { nats: flags.nats }),
+              ...(flags.natsPrefix === undefined ? {} : { natsPrefix: flags.natsPrefix }),
               ...(flags.attachmentMaxBytes === undefined ? {} : { attachmentMaxBytes: flags.attachmentMaxBytes }),
               logLevel: flags.logLevel as ServeOptions['logLevel'],
             },

@@ -19,6 +19,14 @@ export type BusEvent =
       /** A device was revoked: close its live connections. */
       type: 'device.revoked';
       deviceId: string;
+    }
+  | {
+      /**
+       * Events for this device may have been lost (the NATS link was down): re-read its queue
+       * from SQL. Raised by a bus for its own subscribers, never published by a transaction.
+       */
+      type: 'bus.resync';
+      deviceId: string;
     };
 
 export type Unsubscribe = () => void;

@@ -171,6 +171,10 @@ export class WsSession {
       this.close(WS_CLOSE.revoked, 'auth.device_revoked', 'this device was revoked');
       return;
     }
+    if (event.type === 'bus.resync') {
+      this.#pump();
+      return;
+    }
     if (event.lastSeq <= this.#lastSent) return;
     const items = event.items;
     if (
