@@ -9,7 +9,7 @@ import { deriveAccountId } from '@fulcrum/wire';
 import { startTestPlatform, type TestPlatform } from '@fulcrum/testkit';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanupDirs, openDevice, storedRows, type TestDevice, unique } from './helpers.js';
+import { cleanupDirs, openDevice, storedRows, type TestDevice, unique, waitFor } from './helpers.js';
 
 const codeOf = async (p: Promise<unknown>): Promise<string | undefined> => {
   try {
@@ -105,6 +105,30 @@ describe.each(['sqlite', 'postgres'] as const)('client SDK under faults (%s)', (
       );
       expect(d.events.error).toEqual([]);
     }
+  });
+
+  it('a pushed item that fails transiently is replayed in order on a new connection', async () => {
+    const { d: a1 } = await registered('alice');
+    const { d: b1, name: bob } = await registered('bob');
+    await b1.client.connect();
+    // b1 has never looked alice up: joining needs one directory lookup, which fails once.
+    let failures = 0;
+    b1.transport.rule = (req) => {
+      if (req.path.startsWith('/v1/accounts/') && failures === 0) {
+        failures++;
+        return 'drop';
+      }
+      return undefined;
+    };
+    const conv = await a1.client.createConversation({ members: [bob] });
+    await a1.client.sendText(conv.groupId, 'first');
+    await a1.client.sendText(conv.groupId, 'second');
+    await waitFor(() => b1.texts().length === 2, 15_000, 'replayed items');
+    expect(b1.texts()).toEqual(['first', 'second']);
+    expect(failures).toBe(1);
+    expect(b1.events.connection.some((e) => e.state === 'closed' && e.code === 4000)).toBe(true);
+    expect(b1.events.error.map((e) => (e.error as { code?: string }).code)).toEqual(['client.network']);
+    b1.client.disconnect();
   });
 
   it('a device linked later joins existing conversations when its account is added again', async () => {

@@ -721,6 +721,7 @@ export class FulcrumClient {
       const attempt = () => {
         if (live.stopped || this.#closed) return;
         this.#events.emit('connection', { state: 'connecting' });
+        let broken = false;
         live.socket = this.#transport.connect(WS_PATH, {
           open: () => {},
           message: (text) => {
@@ -742,8 +743,19 @@ export class FulcrumClient {
               }
             } else if (frame.type === 'item') {
               const item = frame.item;
+              const socket = live.socket;
               this.#background(async () => {
-                await this.#processItems([item]);
+                // After a failure, later items of this socket must wait for the replay (order).
+                if (broken) return;
+                try {
+                  await this.#processItems([item]);
+                } catch (err) {
+                  // Not processed (e.g. the network failed during a directory lookup): the server
+                  // pushes every unacknowledged item again on a new connection, so reconnect.
+                  broken = true;
+                  socket?.close(4000, 'retry');
+                  throw err;
+                }
                 if (this.#cursor > this.#acked) {
                   live.socket?.send(JSON.stringify({ type: 'ack', upTo: this.#cursor }));
                   this.#acked = this.#cursor;
