@@ -3,6 +3,7 @@ import { LIMITS } from '@fulcrum/wire';
 import type { DestinationStream, Level } from 'pino';
 import type { Bus } from './bus/bus.js';
 import type { StorageConfig } from './db/database.js';
+import type { TransparencyLogOptions } from './log/transparency-log.js';
 import { DEFAULT_GROUP_COMMIT, type GroupCommitOptions } from './write-queue.js';
 
 /** What `startServer` takes. Only `storage` is required. */
@@ -33,6 +34,8 @@ export interface ServerConfig {
   idempotencyWindowMs?: number;
   /** An unauthenticated WebSocket is closed after this (ms). Default 10 s (protocol.md). */
   wsAuthTimeoutMs?: number;
+  /** The transparency log (origin, integration interval, batch): see src/log. */
+  transparencyLog?: TransparencyLogOptions;
 }
 
 /** The configuration with every default filled in, parsed once at start. */
@@ -50,6 +53,7 @@ export interface ResolvedConfig {
   readonly cleanupIntervalMs: number;
   readonly idempotencyWindowMs: number;
   readonly wsAuthTimeoutMs: number;
+  readonly transparencyLog: TransparencyLogOptions;
 }
 
 function positiveInt(value: number | undefined, fallback: number, what: string, min = 1): number {
@@ -96,5 +100,6 @@ export function resolveConfig(config: ServerConfig): ResolvedConfig {
     cleanupIntervalMs: positiveInt(config.cleanupIntervalMs, 60_000, 'cleanupIntervalMs'),
     idempotencyWindowMs: positiveInt(config.idempotencyWindowMs, 7 * 24 * 3600_000, 'idempotencyWindowMs'),
     wsAuthTimeoutMs: positiveInt(config.wsAuthTimeoutMs, LIMITS.wsAuthTimeoutMs, 'wsAuthTimeoutMs'),
+    transparencyLog: Object.freeze({ ...config.transparencyLog }),
   });
 }

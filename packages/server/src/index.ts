@@ -13,3 +13,7 @@ export { NatsBus } from './bus/nats-bus.js';
 export type { NatsBusOptions } from './bus/nats-bus.js';
 export { DEFAULT_GROUP_COMMIT, WriteQueue } from './write-queue.js';
 export type { GroupCommitOptions, WriteQueueStats } from './write-queue.js';
+export { LOG_TABLE_NAMES, TransparencyLog } from './log/transparency-log.js';
+export type { TransparencyLogOptions } from './log/transparency-log.js';
+export { appendLogEntry } from './log/sequencer.js';
+export { CHECKPOINT_CACHE, IMMUTABLE_CACHE, PARTIAL_CACHE } from './log/routes.js';

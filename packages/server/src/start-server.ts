@@ -11,6 +11,7 @@ import { buildApp } from './http/app.js';
 import type { AppContext } from './http/context.js';
 import { runCleanupOnce, startCleanupJob } from './jobs.js';
 import { MlsInspector } from './mls-inspector.js';
+import { TransparencyLog } from './log/transparency-log.js';
 import { WriteQueue, type WriteQueueStats } from './write-queue.js';
 import { WS_CLOSE } from '@fulcrum/wire';
 
@@ -23,6 +24,8 @@ export interface RunningServer {
   /** The storage layer (tests inspect rows through `db.kysely`). */
   readonly db: Database;
   readonly bus: Bus;
+  /** The transparency log (keys, integrator): `log.keys.vkey` is its verifier key. */
+  readonly log: TransparencyLog;
   /** Group-commit counters: batches, operations, largest batch. */
   writerStats(): WriteQueueStats;
   /** Runs the nonce / idempotency cleanup now. */
@@ -55,7 +58,8 @@ export async function startServer(input: ServerConfig): Promise<RunningServer> {
   let attachments: AttachmentStore;
   if (config.storage.dialect === 'sqlite') attachments = new FsAttachmentStore(config.storage.dataDir, db, writer);
   else attachments = new PgAttachmentStore(db);
-  const ctx: AppContext = { config, db, writer, bus, mls: await MlsInspector.create(), attachments };
+  const log = await TransparencyLog.open(db, { ...config.transparencyLog, now: () => config.clock.now() });
+  const ctx: AppContext = { config, db, writer, bus, mls: await MlsInspector.create(), attachments, log };
 
   const { app, sessions } = await buildApp(ctx, logger);
   try {
@@ -71,6 +75,9 @@ export async function startServer(input: ServerConfig): Promise<RunningServer> {
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const stopCleanup = startCleanupJob(config, writer, logger);
+  log.start(config.transparencyLog.integrateIntervalMs, (err) =>
+    logger.warn({ err: err instanceof Error ? err.name : 'unknown' }, 'transparency log integration failed'),
+  );
   logger.info({ port, dialect: config.storage.dialect }, 'listening');
 
   let closing: Promise<void> | undefined;
@@ -80,6 +87,7 @@ export async function startServer(input: ServerConfig): Promise<RunningServer> {
     config,
     db,
     bus,
+    log,
     writerStats: () => ({ ...writer.stats }),
     cleanup: () => runCleanupOnce(config, writer),
     close() {
@@ -88,6 +96,7 @@ export async function startServer(input: ServerConfig): Promise<RunningServer> {
         for (const s of [...sessions]) s.close(WS_CLOSE.goingAway, undefined, 'server shutting down');
         await app.close();
         await writer.close();
+        await log.stop();
         await db.close();
         if (ownsBus) await bus.close();
         logger.info('closed');

@@ -5,6 +5,11 @@ import type { DevicesTable } from './tables/devices.js';
 import type { GroupMembersTable } from './tables/group-members.js';
 import type { GroupsTable } from './tables/groups.js';
 import type { KeyPackagesTable } from './tables/key-packages.js';
+import type { LogCheckpointTable } from './tables/log-checkpoint.js';
+import type { LogEntriesTable } from './tables/log-entries.js';
+import type { LogKeysTable } from './tables/log-keys.js';
+import type { LogSequenceTable } from './tables/log-sequence.js';
+import type { LogTilesTable } from './tables/log-tiles.js';
 import type { QueueItemsTable } from './tables/queue-items.js';
 import type { RequestNoncesTable } from './tables/request-nonces.js';
 import type { SentMessagesTable } from './tables/sent-messages.js';
@@ -21,9 +26,16 @@ export interface DatabaseSchema {
   request_nonces: RequestNoncesTable;
   attachments: AttachmentsTable;
   attachment_chunks: AttachmentChunksTable;
+  // The transparency log (src/log): public data and the log's keys, not in TABLE_NAMES below.
+  log_sequence: LogSequenceTable;
+  log_entries: LogEntriesTable;
+  log_tiles: LogTilesTable;
+  log_checkpoint: LogCheckpointTable;
+  log_keys: LogKeysTable;
 }
 
 export type TableName = keyof DatabaseSchema;
+/** The messaging tables (the transparency log's `log_*` tables are listed in `LOG_TABLE_NAMES`). */
 export const TABLE_NAMES: readonly TableName[] = [
   'accounts',
   'devices',

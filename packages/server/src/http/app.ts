@@ -20,6 +20,7 @@ import { groupRoutes } from './routes/groups.js';
 import { healthRoutes } from './routes/health.js';
 import { keyPackageRoutes } from './routes/key-packages.js';
 import { queueRoutes } from './routes/queue.js';
+import { logRoutes } from '../log/routes.js';
 import { SignatureVerifier } from './signature.js';
 import { type WsSession, wsRoutes } from './ws.js';
 
@@ -139,6 +140,7 @@ export async function buildApp(
   groupRoutes(app, ctx);
   queueRoutes(app, ctx);
   attachmentRoutes(app, ctx);
+  logRoutes(app, ctx.db, ctx.log);
   const sessions = wsRoutes(app, ctx, verifier);
   return { app, sessions };
 }

@@ -4,6 +4,7 @@ import type { AttachmentStore } from '../blobs/attachment-store.js';
 import type { Bus } from '../bus/bus.js';
 import type { ResolvedConfig } from '../config.js';
 import type { Database } from '../db/database.js';
+import type { TransparencyLog } from '../log/transparency-log.js';
 import type { MlsInspector } from '../mls-inspector.js';
 import type { NonceRecord } from '../store/nonces.js';
 import type { WriteQueue } from '../write-queue.js';
@@ -16,6 +17,8 @@ export interface AppContext {
   readonly bus: Bus;
   readonly mls: MlsInspector;
   readonly attachments: AttachmentStore;
+  /** The transparency log (key-transparency entries are appended in the directory's transactions). */
+  readonly log: TransparencyLog;
 }
 
 /** The authenticated caller of a signed request. */

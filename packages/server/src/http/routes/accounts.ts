@@ -25,15 +25,24 @@ export function accountRoutes(app: FastifyInstance, ctx: AppContext): void {
       const certificate = fieldBytes(request.body.deviceCertificate, '/deviceCertificate');
       const cert = ctx.mls.checkCertificate(certificate, identityKey);
       const now = ctx.config.clock.now();
-      await ctx.writer.submit((tx) =>
-        createAccount(tx, {
+      await ctx.writer.submit(async (tx) => {
+        await createAccount(tx, {
           accountId: cert.accountId,
           name: request.body.name,
           identityKey,
           device: { deviceId: cert.deviceId, accountId: cert.accountId, certificate, requestKey: cert.requestKey },
           now,
-        }),
-      );
+        });
+        // Key transparency: logged in the same transaction (docs/protocol.md §/log/).
+        await ctx.log.kt.accountCreated(tx, {
+          accountId: cert.accountId,
+          name: request.body.name,
+          identityKey,
+          deviceId: cert.deviceId,
+          certificate,
+          now,
+        });
+      });
       return reply.code(routes.createAccount.status).send({ accountId: cert.accountId, deviceId: cert.deviceId });
     },
   );
@@ -48,12 +57,14 @@ export function accountRoutes(app: FastifyInstance, ctx: AppContext): void {
       const cert = ctx.mls.checkCertificate(certificate, identityKey);
       const now = ctx.config.clock.now();
       await ctx.writer.submit(
-        (tx) =>
-          addDevice(
+        async (tx) => {
+          await addDevice(
             tx,
             { deviceId: cert.deviceId, accountId: cert.accountId, certificate, requestKey: cert.requestKey },
             now,
-          ),
+          );
+          await ctx.log.kt.deviceAdded(tx, { accountId: cert.accountId, deviceId: cert.deviceId, certificate, now });
+        },
         { nonce: caller.nonce },
       );
       return reply.code(routes.addDevice.status).send({ deviceId: cert.deviceId });
@@ -92,8 +103,16 @@ export function accountRoutes(app: FastifyInstance, ctx: AppContext): void {
       });
       const now = ctx.config.clock.now();
       const { revokedAt } = await ctx.writer.submit(
-        (tx) =>
-          revokeDevice(tx, { callerAccountId: caller.accountId, deviceId: request.params.deviceId, revocation, now }),
+        async (tx) => {
+          // Logged once, before the revocation (which is idempotent) in the same transaction.
+          await ctx.log.kt.deviceRevoked(tx, { accountId: caller.accountId, deviceId: request.params.deviceId, now });
+          return revokeDevice(tx, {
+            callerAccountId: caller.accountId,
+            deviceId: request.params.deviceId,
+            revocation,
+            now,
+          });
+        },
         { nonce: caller.nonce },
       );
       return { deviceId: request.params.deviceId, revokedAt };
