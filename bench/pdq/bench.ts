@@ -112,13 +112,16 @@ async function benchHashing(): Promise<void> {
     // "read seconds" = CImg decode. Best of three runs, as for ours.
     let hashed = 0;
     let read = 0;
-    for (let trial = 0; trial < 3; trial++) {
-      const out = execFileSync(cpp, ['-n', String(cppFiles.length * rounds), dir], { encoding: 'utf8' });
-      const num = (label: string) => Number(new RegExp(`${label}:\\s+([0-9.]+)`).exec(out)?.[1]);
-      hashed = Math.max(hashed, num('PHOTOS HASHED PER SECOND'));
-      read = Math.max(read, num('PHOTOS READ PER SECOND'));
+    try {
+      for (let trial = 0; trial < 3; trial++) {
+        const out = execFileSync(cpp, ['-n', String(cppFiles.length * rounds), dir], { encoding: 'utf8' });
+        const num = (label: string) => Number(new RegExp(`${label}:\\s+([0-9.]+)`).exec(out)?.[1]);
+        hashed = Math.max(hashed, num('PHOTOS HASHED PER SECOND'));
+        read = Math.max(read, num('PHOTOS READ PER SECOND'));
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
-    rmSync(dir, { recursive: true, force: true });
     const both = 1 / (1 / hashed + 1 / read);
     log(`  C++ ref  hash only      ${hashed.toFixed(0)} images/s (JPEGs)`);
     log(`  C++ ref  decode + hash  ${both.toFixed(0)} images/s (JPEGs) (CImg + libjpeg)`);
