@@ -10,7 +10,7 @@ import { expand, extract } from '@noble/hashes/hkdf.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { ciphersuiteImpl, type MlsCryptoProvider } from '../../packages/e2ee/src/crypto-provider.js';
-import { fmt, log, type Rate, rate, table } from './timing.js';
+import { fmt, interleaved, log, type Rate, table } from './timing.js';
 
 const subtle = crypto.subtle;
 const rnd = (n: number) => crypto.getRandomValues(new Uint8Array(n));
@@ -57,45 +57,69 @@ export async function rawPrimitives(ms: number): Promise<PrimitiveRow[]> {
   const signKey = await subtle.importKey('pkcs8', pkcs8, 'Ed25519', false, ['sign']);
   const verifyKey = await subtle.importKey('raw', pub, 'Ed25519', false, ['verify']);
   rows.push(
-    row('Ed25519 sign', {
-      webcryptoImportEach: await rate(async () => {
-        const k = await subtle.importKey('pkcs8', pkcs8, 'Ed25519', false, ['sign']);
-        await subtle.sign('Ed25519', k, msg);
-      }, ms),
-      webcryptoCachedKey: await rate(() => subtle.sign('Ed25519', signKey, msg), ms),
-      noble: await rate(() => ed25519.sign(msg, seed), ms, 5),
-    }),
+    row(
+      'Ed25519 sign',
+      await interleaved(
+        {
+          webcryptoImportEach: async () => {
+            const k = await subtle.importKey('pkcs8', pkcs8, 'Ed25519', false, ['sign']);
+            await subtle.sign('Ed25519', k, msg);
+          },
+          webcryptoCachedKey: () => subtle.sign('Ed25519', signKey, msg),
+          noble: () => ed25519.sign(msg, seed),
+        },
+        ms,
+      ),
+    ),
   );
   rows.push(
-    row('Ed25519 verify', {
-      webcryptoImportEach: await rate(async () => {
-        const k = await subtle.importKey('raw', pub, 'Ed25519', false, ['verify']);
-        await subtle.verify('Ed25519', k, sig, msg);
-      }, ms),
-      webcryptoCachedKey: await rate(() => subtle.verify('Ed25519', verifyKey, sig, msg), ms),
-      noble: await rate(() => ed25519.verify(sig, msg, pub), ms, 5),
-    }),
+    row(
+      'Ed25519 verify',
+      await interleaved(
+        {
+          webcryptoImportEach: async () => {
+            const k = await subtle.importKey('raw', pub, 'Ed25519', false, ['verify']);
+            await subtle.verify('Ed25519', k, sig, msg);
+          },
+          webcryptoCachedKey: () => subtle.verify('Ed25519', verifyKey, sig, msg),
+          noble: () => ed25519.verify(sig, msg, pub),
+        },
+        ms,
+      ),
+    ),
   );
   for (const n of [64, 1024, 4096, 65536]) {
     const d = rnd(n);
     rows.push(
-      row(`SHA-256 ${n} B`, {
-        webcrypto: await rate(() => subtle.digest('SHA-256', d), ms),
-        noble: await rate(() => sha256(d), ms),
-      }),
+      row(
+        `SHA-256 ${n} B`,
+        await interleaved(
+          {
+            webcrypto: () => subtle.digest('SHA-256', d),
+            noble: () => sha256(d),
+          },
+          ms,
+        ),
+      ),
     );
   }
   const macKey = rnd(32);
   for (const n of [64, 1024, 4096]) {
     const d = rnd(n);
     rows.push(
-      row(`HMAC-SHA256 ${n} B`, {
-        webcryptoImportEach: await rate(async () => {
-          const k = await subtle.importKey('raw', macKey, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
-          await subtle.sign('HMAC', k, d);
-        }, ms),
-        noble: await rate(() => hmac(sha256, macKey, d), ms),
-      }),
+      row(
+        `HMAC-SHA256 ${n} B`,
+        await interleaved(
+          {
+            webcryptoImportEach: async () => {
+              const k = await subtle.importKey('raw', macKey, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+              await subtle.sign('HMAC', k, d);
+            },
+            noble: () => hmac(sha256, macKey, d),
+          },
+          ms,
+        ),
+      ),
     );
   }
   const hpkeKdf = new HkdfSha256();
@@ -103,16 +127,28 @@ export async function rawPrimitives(ms: number): Promise<PrimitiveRow[]> {
   const prk = rnd(32);
   const info = rnd(40);
   rows.push(
-    row('HKDF-Extract', {
-      webcrypto: await rate(() => hpkeKdf.extract(prk, prk), ms),
-      noble: await rate(() => extract(sha256, prk, prk), ms),
-    }),
+    row(
+      'HKDF-Extract',
+      await interleaved(
+        {
+          webcrypto: () => hpkeKdf.extract(prk, prk),
+          noble: () => extract(sha256, prk, prk),
+        },
+        ms,
+      ),
+    ),
   );
   rows.push(
-    row('HKDF-Expand 32 B', {
-      webcrypto: await rate(() => hpkeKdf.expand(prk, info, 32), ms),
-      noble: await rate(() => expand(sha256, prk, info, 32), ms),
-    }),
+    row(
+      'HKDF-Expand 32 B',
+      await interleaved(
+        {
+          webcrypto: () => hpkeKdf.expand(prk, info, 32),
+          noble: () => expand(sha256, prk, info, 32),
+        },
+        ms,
+      ),
+    ),
   );
   const aesKey = rnd(16);
   const nonce = rnd(12);
@@ -120,13 +156,19 @@ export async function rawPrimitives(ms: number): Promise<PrimitiveRow[]> {
   for (const n of [12, 1100, 4096, 65536]) {
     const pt = rnd(n);
     rows.push(
-      row(`AES-128-GCM seal ${n} B`, {
-        webcryptoImportEach: await rate(async () => {
-          const k = await subtle.importKey('raw', aesKey, { name: 'AES-GCM' }, false, ['encrypt']);
-          await subtle.encrypt({ name: 'AES-GCM', iv: nonce, additionalData: aad }, k, pt);
-        }, ms),
-        noble: await rate(() => gcm(aesKey, nonce, aad).encrypt(pt), ms),
-      }),
+      row(
+        `AES-128-GCM seal ${n} B`,
+        await interleaved(
+          {
+            webcryptoImportEach: async () => {
+              const k = await subtle.importKey('raw', aesKey, { name: 'AES-GCM' }, false, ['encrypt']);
+              await subtle.encrypt({ name: 'AES-GCM', iv: nonce, additionalData: aad }, k, pt);
+            },
+            noble: () => gcm(aesKey, nonce, aad).encrypt(pt),
+          },
+          ms,
+        ),
+      ),
     );
   }
   const xPriv = x25519.utils.randomSecretKey();
@@ -134,23 +176,41 @@ export async function rawPrimitives(ms: number): Promise<PrimitiveRow[]> {
   const wPair = (await subtle.generateKey('X25519', true, ['deriveBits'])) as CryptoKeyPair;
   const wPub = await subtle.importKey('raw', xPub, 'X25519', true, []);
   rows.push(
-    row('X25519 DH', {
-      webcrypto: await rate(() => subtle.deriveBits({ name: 'X25519', public: wPub }, wPair.privateKey, 256), ms),
-      noble: await rate(() => x25519.getSharedSecret(xPriv, xPub), ms, 5),
-    }),
+    row(
+      'X25519 DH',
+      await interleaved(
+        {
+          webcrypto: () => subtle.deriveBits({ name: 'X25519', public: wPub }, wPair.privateKey, 256),
+          noble: () => x25519.getSharedSecret(xPriv, xPub),
+        },
+        ms,
+      ),
+    ),
   );
   rows.push(
-    row('X25519 key generation', {
-      webcrypto: await rate(() => subtle.generateKey('X25519', true, ['deriveBits']), ms),
-      noble: await rate(() => x25519.getPublicKey(x25519.utils.randomSecretKey()), ms, 5),
-    }),
+    row(
+      'X25519 key generation',
+      await interleaved(
+        {
+          webcrypto: () => subtle.generateKey('X25519', true, ['deriveBits']),
+          noble: () => x25519.getPublicKey(x25519.utils.randomSecretKey()),
+        },
+        ms,
+      ),
+    ),
   );
   const stock = new CipherSuite({ kem: new DhkemX25519HkdfSha256(), kdf: new HkdfSha256(), aead: new Aes128Gcm() });
   const rkp = await stock.kem.generateKeyPair();
   rows.push(
-    row('HPKE seal 100 B (@hpke/core stock)', {
-      webcrypto: await rate(() => stock.seal({ recipientPublicKey: rkp.publicKey, info }, rnd(100)), ms),
-    }),
+    row(
+      'HPKE seal 100 B (@hpke/core stock)',
+      await interleaved(
+        {
+          webcrypto: () => stock.seal({ recipientPublicKey: rkp.publicKey, info }, rnd(100)),
+        },
+        ms,
+      ),
+    ),
   );
   return rows;
 }
@@ -210,12 +270,11 @@ export async function providerPrimitives(
   ];
   const rows: ProviderPrimitiveRow[] = [];
   for (const [operation, setup] of ops) {
+    const fns: Record<string, () => unknown> = {};
+    for (const p of providers) fns[p.name] = await setup(await ciphersuiteImpl(p));
+    const rates = await interleaved(fns, ms);
     const r: Record<string, string | number> = { operation };
-    for (const p of providers) {
-      const cs = await ciphersuiteImpl(p);
-      const fn = await setup(cs);
-      r[p.name] = Math.round((await rate(fn, ms)).us * 10) / 10;
-    }
+    for (const p of providers) r[p.name] = Math.round((rates[p.name] as Rate).us * 10) / 10;
     rows.push(r as ProviderPrimitiveRow);
   }
   return rows;

@@ -23,6 +23,30 @@ export async function rate(fn: () => unknown, ms: number, warmup = 20): Promise<
   return { perSec: 1e6 / us, us, ops };
 }
 
+/**
+ * Times several implementations of one operation in alternating short rounds (the machine is
+ * shared: load changes from second to second) and returns each one's median µs per operation.
+ */
+export async function interleaved(
+  fns: Record<string, () => unknown>,
+  ms: number,
+  rounds = 5,
+): Promise<Record<string, Rate>> {
+  const names = Object.keys(fns);
+  const samples: Record<string, Rate[]> = Object.fromEntries(names.map((n) => [n, []]));
+  for (const n of names) await rate(fns[n] as () => unknown, 0, 10); // warm up every one first
+  for (let r = 0; r < rounds; r++) {
+    const order = r % 2 === 0 ? names : [...names].reverse();
+    for (const n of order) samples[n]?.push(await rate(fns[n] as () => unknown, ms / rounds, 2));
+  }
+  const out: Record<string, Rate> = {};
+  for (const n of names) {
+    const us = median((samples[n] as Rate[]).map((x) => x.us));
+    out[n] = { us, perSec: 1e6 / us, ops: (samples[n] as Rate[]).reduce((a, x) => a + x.ops, 0) };
+  }
+  return out;
+}
+
 export function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
