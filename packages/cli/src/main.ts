@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerClientCommands } from './commands/client.js';
 import { registerDemoCommand } from './commands/demo.js';
+import { registerLogCommands } from './commands/log.js';
 import { registerPdqCommands } from './commands/pdq.js';
 import { registerServeCommand } from './commands/serve.js';
 
@@ -13,6 +14,7 @@ export function createProgram(): Command {
     .exitOverride();
   registerClientCommands(program);
   registerDemoCommand(program);
+  registerLogCommands(program);
   registerPdqCommands(program);
   registerServeCommand(program);
   return program;

@@ -1,0 +1,355 @@
+/**
+ * `fulcrum log`: the transparency log's verifier and monitor. `verify <url>` reads a C2SP tiled
+ * log over HTTP (`<url>/checkpoint`, `<url>/tile/...`), checks the checkpoint signature against
+ * the log key (`--log-key`, or trust on first use, remembered), proves that it extends the last
+ * state verified (kept in `--state DIR`), re-derives the root from every entry, and prints a
+ * verdict; any failure exits 1 with its typed code (`tlog.fork_detected`, `tlog.rollback`, …).
+ * `show <url>` lists entries by kind; `proof <url> <index>` prints a C2SP tlog-proof receipt.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { FulcrumError, isFulcrumError } from '@fulcrum/common';
+import {
+  auditTiledLog,
+  createEd25519NoteVerifier,
+  keyTransparencyRegistry,
+  parseVerifierKey,
+  type TileSource,
+  type VerifiedCheckpoint,
+  verifyCheckpoint,
+  verifyTiledLog,
+  verifyTlogProof,
+  hashLeaf,
+} from '@fulcrum/tlog';
+import { Command } from 'commander';
+
+/** Error codes of `fulcrum log`. */
+export type LogCliErrorCode =
+  /** The log could not be fetched (network, or an HTTP status other than 200/404): check the URL and retry. */
+  | 'cli.log_unreachable'
+  /** `--log-key` differs from the key remembered for this log: a key change needs a deliberate `--reset`. */
+  | 'cli.log_key_mismatch'
+  /** The state file is unreadable or corrupt: move it away to start over (losing the consistency history). */
+  | 'cli.log_state_corrupt';
+
+const logError = (code: LogCliErrorCode, message: string, detail?: Record<string, unknown>) =>
+  new FulcrumError<LogCliErrorCode>(code, message, detail === undefined ? undefined : { detail });
+
+/** Where output goes (tests capture it). */
+export interface LogIo {
+  readonly stdout: { write(chunk: string): unknown };
+  readonly stderr: { write(chunk: string): unknown };
+  setExitCode(code: number): void;
+  fetch: typeof fetch;
+}
+
+const defaultIo: LogIo = {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  setExitCode: (code) => {
+    process.exitCode = code;
+  },
+  fetch: (...args) => fetch(...args),
+};
+
+/** `--state` default: `$XDG_DATA_HOME/fulcrum/log-state` (`~/.local/share/fulcrum/log-state`). */
+export function defaultLogStateDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(env.XDG_DATA_HOME || join(homedir(), '.local', 'share'), 'fulcrum', 'log-state');
+}
+
+/** What is remembered per log URL: its key and the last verified (size, root). */
+export interface LogState {
+  readonly url: string;
+  readonly vkey: string;
+  readonly size: number;
+  /** base64 of the root hash. */
+  readonly rootHash: string;
+  /** The checkpoint note last verified (evidence if the log later forks). */
+  readonly note: string;
+  readonly verifiedAt: string;
+}
+
+/** The outcome of `verify`. */
+export interface LogVerdict {
+  readonly ok: true;
+  readonly url: string;
+  readonly origin: string;
+  readonly size: number;
+  readonly rootHash: string;
+  readonly keyTrustedOnFirstUse: boolean;
+  /** The previous size this checkpoint was proved to extend, if one was known. */
+  readonly consistentWithSize?: number;
+  readonly entriesAudited?: number;
+  readonly tilesChecked?: number;
+  readonly kinds?: Record<string, number>;
+}
+
+/** A TileSource over HTTP: 404 → undefined; anything else but 200 → `cli.log_unreachable`. */
+export function httpTileSource(baseUrl: string, doFetch: typeof fetch = fetch): TileSource {
+  const base = baseUrl.replace(/\/+$/, '');
+  return {
+    async read(path: string): Promise<Uint8Array | undefined> {
+      let res: Response;
+      try {
+        res = await doFetch(`${base}/${path}`);
+      } catch (cause) {
+        throw logError('cli.log_unreachable', `cannot fetch ${path}`, { path, cause: String(cause) });
+      }
+      if (res.status === 404) return undefined;
+      if (res.status !== 200) throw logError('cli.log_unreachable', `GET ${path}: HTTP ${res.status}`, { path });
+      return new Uint8Array(await res.arrayBuffer());
+    },
+  };
+}
+
+const stateFile = (dir: string, url: string) =>
+  join(dir, `${createHash('sha256').update(url).digest('hex').slice(0, 32)}.json`);
+
+async function readState(dir: string, url: string): Promise<LogState | undefined> {
+  let text: string;
+  try {
+    text = await readFile(stateFile(dir, url), 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw logError('cli.log_state_corrupt', 'cannot read the log state file');
+  }
+  try {
+    const s = JSON.parse(text) as LogState;
+    if (typeof s.vkey !== 'string' || !Number.isSafeInteger(s.size) || typeof s.rootHash !== 'string')
+      throw new Error();
+    return s;
+  } catch {
+    throw logError('cli.log_state_corrupt', 'the log state file is corrupt', { file: stateFile(dir, url) });
+  }
+}
+
+async function writeState(dir: string, state: LogState): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const file = stateFile(dir, state.url);
+  await writeFile(`${file}.tmp`, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+  await rename(`${file}.tmp`, file);
+}
+
+function checkpointVerifier(vkey: string): (note: Uint8Array | string) => VerifiedCheckpoint {
+  const key = parseVerifierKey(vkey);
+  const verifier = createEd25519NoteVerifier(key.name, key.publicKey);
+  return (note) => verifyCheckpoint(note, { logVerifiers: [verifier] });
+}
+
+/**
+ * Verifies a log: signature under the pinned (or first-seen) key, consistency with the stored
+ * state, full audit of the entries. Saves the new state only when everything passed. Throws the
+ * first failure (typed).
+ */
+export async function verifyLog(options: {
+  url: string;
+  logKey?: string;
+  stateDir: string;
+  audit?: boolean;
+  io?: Pick<LogIo, 'stderr' | 'fetch'>;
+}): Promise<LogVerdict> {
+  const url = options.url.replace(/\/+$/, '');
+  const io = options.io ?? defaultIo;
+  const source = httpTileSource(url, io.fetch);
+  const state = await readState(options.stateDir, url);
+  let vkey = options.logKey?.trim();
+  let tofu = false;
+  if (vkey !== undefined) parseVerifierKey(vkey); // a malformed key is tlog.bad_key before any fetch
+  if (vkey !== undefined && state !== undefined && state.vkey !== vkey) {
+    throw logError('cli.log_key_mismatch', 'this log was verified before under another key', { url });
+  }
+  if (vkey === undefined) vkey = state?.vkey;
+  if (vkey === undefined) {
+    const served = await source.read('key');
+    if (served === undefined) throw logError('cli.log_unreachable', 'the log serves no key and none was given');
+    vkey = new TextDecoder().decode(served).trim();
+    parseVerifierKey(vkey);
+    tofu = true;
+    io.stderr.write(
+      `warning: trusting the log key served by ${url} on first use:\n  ${vkey}\n` +
+        "  compare it with the operator's published key, or pass --log-key.\n",
+    );
+  }
+  const registry = keyTransparencyRegistry();
+  const kinds: Record<string, number> = {};
+  const verdict = await verifyTiledLog({
+    source,
+    verifyCheckpoint: checkpointVerifier(vkey),
+    ...(state === undefined
+      ? {}
+      : { previous: { size: state.size, rootHash: new Uint8Array(Buffer.from(state.rootHash, 'base64')) } }),
+    audit:
+      options.audit === false
+        ? false
+        : {
+            onEntry: (_i, entry) => {
+              // Unknown kinds are fine (later capabilities add kinds); count them by name.
+              let kind: string;
+              try {
+                kind = registry.decode(entry).kind;
+              } catch {
+                kind = 'other';
+              }
+              kinds[kind] = (kinds[kind] ?? 0) + 1;
+            },
+          },
+  });
+  const cp = verdict.checkpoint.checkpoint;
+  const rootHash = Buffer.from(cp.rootHash).toString('base64');
+  await writeState(options.stateDir, {
+    url,
+    vkey,
+    size: cp.size,
+    rootHash,
+    note: verdict.checkpoint.note,
+    verifiedAt: new Date().toISOString(),
+  });
+  return {
+    ok: true,
+    url,
+    origin: cp.origin,
+    size: cp.size,
+    rootHash,
+    keyTrustedOnFirstUse: tofu,
+    ...(verdict.consistentWith === undefined ? {} : { consistentWithSize: verdict.consistentWith.size }),
+    ...(verdict.audit === undefined
+      ? {}
+      : { entriesAudited: verdict.audit.entries, tilesChecked: verdict.audit.tilesChecked, kinds }),
+  };
+}
+
+function describeFailure(err: unknown): { code: string; message: string } {
+  if (isFulcrumError(err)) return { code: err.code, message: err.message };
+  return { code: 'internal', message: err instanceof Error ? err.message : String(err) };
+}
+
+/** `fulcrum log …` with its io (tests pass their own). */
+export function createLogCommand(io: LogIo = defaultIo): Command {
+  const log = new Command('log').description('verify and read a Fulcrum (C2SP tlog-tiles) transparency log');
+  const fail = (json: boolean, err: unknown) => {
+    const f = describeFailure(err);
+    if (json) io.stdout.write(`${JSON.stringify({ ok: false, ...f })}\n`);
+    else io.stderr.write(`FAILED: ${f.message} (${f.code})\n`);
+    io.setExitCode(1);
+  };
+
+  log
+    .command('verify')
+    .argument('<url>', 'the log prefix, e.g. http://127.0.0.1:8080/log')
+    .option(
+      '--log-key <vkey>',
+      'the log verifier key (C2SP vkey); default: the one remembered, else trust on first use',
+    )
+    .option('--state <dir>', 'where verified states are kept', defaultLogStateDir())
+    .option('--no-audit', 'skip re-deriving the root from every entry')
+    .option('--json', 'print the verdict as JSON')
+    .description('check the checkpoint signature, consistency with the last verified state, and every entry')
+    .action(async (url: string, opts: { logKey?: string; state: string; audit: boolean; json?: boolean }) => {
+      try {
+        const v = await verifyLog({
+          url,
+          stateDir: opts.state,
+          audit: opts.audit,
+          io,
+          ...(opts.logKey === undefined ? {} : { logKey: opts.logKey }),
+        });
+        if (opts.json) {
+          io.stdout.write(`${JSON.stringify(v)}\n`);
+          return;
+        }
+        const lines = [
+          `OK: ${v.origin} at size ${v.size}, root ${v.rootHash}`,
+          v.consistentWithSize === undefined
+            ? '  first verification of this log (no earlier state to compare)'
+            : `  consistent with the previously verified size ${v.consistentWithSize}`,
+        ];
+        if (v.entriesAudited !== undefined) {
+          lines.push(`  every entry re-hashed (${v.entriesAudited}), ${v.tilesChecked} tiles rebuilt and matched`);
+          lines.push(
+            `  entries by kind: ${
+              Object.entries(v.kinds ?? {})
+                .map(([k, n]) => `${k} ${n}`)
+                .join(', ') || 'none'
+            }`,
+          );
+        }
+        io.stdout.write(`${lines.join('\n')}\n`);
+      } catch (err) {
+        fail(opts.json === true, err);
+      }
+    });
+
+  log
+    .command('show')
+    .argument('<url>', 'the log prefix')
+    .requiredOption('--log-key <vkey>', 'the log verifier key')
+    .option('--kind <kind>', 'only entries of this kind')
+    .option('--json', 'one JSON object per entry')
+    .description('list the entries of a verified checkpoint, by kind')
+    .action(async (url: string, opts: { logKey: string; kind?: string; json?: boolean }) => {
+      try {
+        const source = httpTileSource(url, io.fetch);
+        const note = await source.read('checkpoint');
+        if (note === undefined) throw logError('cli.log_unreachable', 'the log serves no checkpoint');
+        const cp = checkpointVerifier(opts.logKey)(note).checkpoint;
+        const registry = keyTransparencyRegistry();
+        await auditTiledLog({
+          source,
+          treeSize: cp.size,
+          rootHash: cp.rootHash,
+          checkTiles: false,
+          onEntry: (index, entry) => {
+            let kind = 'unknown';
+            let text = '';
+            let time = 0;
+            try {
+              const d = registry.decode(entry);
+              kind = d.kind;
+              time = d.time;
+              text = d.definition.describe?.(d.value) ?? '';
+            } catch {
+              // an unregistered kind: listed as unknown
+            }
+            if (opts.kind !== undefined && kind !== opts.kind) return;
+            if (opts.json) io.stdout.write(`${JSON.stringify({ index, kind, time, description: text })}\n`);
+            else io.stdout.write(`${index}\t${time === 0 ? '-' : new Date(time).toISOString()}\t${kind}\t${text}\n`);
+          },
+        });
+      } catch (err) {
+        fail(opts.json === true, err);
+      }
+    });
+
+  log
+    .command('proof')
+    .argument('<url>', 'the log prefix')
+    .argument('<index>', 'the entry index')
+    .option('--log-key <vkey>', 'also verify the receipt against this key before printing it')
+    .description('print the C2SP tlog-proof receipt of an entry')
+    .action(async (url: string, indexText: string, opts: { logKey?: string }) => {
+      try {
+        const source = httpTileSource(url, io.fetch);
+        const receipt = await source.read(`proof/${encodeURIComponent(indexText)}`);
+        if (receipt === undefined) throw logError('cli.log_unreachable', 'no such entry in the current checkpoint');
+        if (opts.logKey !== undefined) {
+          const entry = await source.read(`entry/${encodeURIComponent(indexText)}`);
+          if (entry === undefined) throw logError('cli.log_unreachable', 'the log serves no such entry');
+          verifyTlogProof(new TextDecoder().decode(receipt), {
+            leafHash: hashLeaf(entry),
+            verifyCheckpoint: checkpointVerifier(opts.logKey),
+          });
+        }
+        io.stdout.write(new TextDecoder().decode(receipt));
+      } catch (err) {
+        fail(false, err);
+      }
+    });
+  return log;
+}
+
+/** Adds `fulcrum log` to the program. */
+export function registerLogCommands(program: Command): void {
+  program.addCommand(createLogCommand());
+}
