@@ -113,6 +113,13 @@ export class NatsBus implements Bus {
         callback: (err, msg) => (err ? undefined : this.#onMessage(msg.data)),
       });
       this.#remote.set(deviceId, { sub, count: 1 });
+      // Interest reaches the NATS server asynchronously: an event another process publishes
+      // before then is not routed here, although the subscriber's first SQL read may already be
+      // behind it. Once the server has our SUB (flush round trip), ask for one more re-read.
+      this.#nc.flush().then(
+        () => this.#resync(deviceId),
+        () => undefined, // disconnected: the reconnect resync covers it
+      );
     }
     let done = false;
     return () => {
@@ -126,6 +133,10 @@ export class NatsBus implements Bus {
         if (!this.#closed) entry.sub.unsubscribe();
       }
     };
+  }
+
+  #resync(deviceId: string): void {
+    if (!this.#closed && this.#remote.has(deviceId)) this.#local.publish([{ type: 'bus.resync', deviceId }]);
   }
 
   #onMessage(data: Uint8Array): void {
