@@ -15,6 +15,9 @@ import { TransparencyLog } from './log/transparency-log.js';
 import { WriteQueue, type WriteQueueStats } from './write-queue.js';
 import { WS_CLOSE } from '@fulcrum/wire';
 
+/** How long `close()` lets open connections finish before cutting them (ms). */
+const SHUTDOWN_GRACE_MS = 2000;
+
 /** A running server. */
 export interface RunningServer {
   /** `http://host:port` (the port actually bound when 0 was asked). */
@@ -94,7 +97,15 @@ export async function startServer(input: ServerConfig): Promise<RunningServer> {
       closing ??= (async () => {
         stopCleanup();
         for (const s of [...sessions]) s.close(WS_CLOSE.goingAway, undefined, 'server shutting down');
-        await app.close();
+        // Requests in flight get a grace period to finish; after it, connections still open (a
+        // stalled reader, a client that keeps a finished download's socket) are cut, so a
+        // shutdown can never hang on a client.
+        const forceClose = setTimeout(() => app.server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+        try {
+          await app.close();
+        } finally {
+          clearTimeout(forceClose);
+        }
         await writer.close();
         await log.stop();
         await db.close();
