@@ -3,6 +3,7 @@ import { LIMITS } from '@fulcrum/wire';
 import type { DestinationStream, Level } from 'pino';
 import type { Bus } from './bus/bus.js';
 import type { StorageConfig } from './db/database.js';
+import type { BucketOptions } from './http/rate-limit.js';
 import type { TransparencyLogOptions } from './log/transparency-log.js';
 import { DEFAULT_GROUP_COMMIT, type GroupCommitOptions } from './write-queue.js';
 
@@ -36,6 +37,27 @@ export interface ServerConfig {
   wsAuthTimeoutMs?: number;
   /** The transparency log (origin, integration interval, batch): see src/log. */
   transparencyLog?: TransparencyLogOptions;
+  /**
+   * Token-bucket rate limits, in memory per process (README §Limits); `false` turns them off.
+   * `device`: every authenticated request, per device, counted after authentication (default
+   * burst 300, 100/s). `accountCreation`: unauthenticated `POST /v1/accounts`, per client address
+   * (default burst 100, 2/s). `maxKeys`: buckets kept per limiter (default 100 000).
+   */
+  rateLimit?: false | { device?: Partial<BucketOptions>; accountCreation?: Partial<BucketOptions>; maxKeys?: number };
+  /**
+   * A WebSocket whose unsent data stays above `highWaterBytes` (default 1 MiB) for
+   * `stallTimeoutMs` (default 10 s), or passes `maxBufferedBytes` (default 4 MiB), is closed
+   * with 4408: the device re-drains its durable queue on reconnect (docs/protocol.md).
+   */
+  wsSendBuffer?: Partial<WsSendBufferOptions>;
+}
+
+/** Send-buffer bounds of one WebSocket (see `ServerConfig.wsSendBuffer`). */
+export interface WsSendBufferOptions {
+  readonly highWaterBytes: number;
+  readonly lowWaterBytes: number;
+  readonly maxBufferedBytes: number;
+  readonly stallTimeoutMs: number;
 }
 
 /** The configuration with every default filled in, parsed once at start. */
@@ -54,6 +76,24 @@ export interface ResolvedConfig {
   readonly idempotencyWindowMs: number;
   readonly wsAuthTimeoutMs: number;
   readonly transparencyLog: TransparencyLogOptions;
+  readonly rateLimit:
+    | { readonly device: BucketOptions; readonly accountCreation: BucketOptions; readonly maxKeys: number }
+    | undefined;
+  readonly wsSendBuffer: WsSendBufferOptions;
+}
+
+function positiveRate(value: number | undefined, fallback: number, what: string): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0)
+    throw new TypeError(`server config: ${what} must be a positive number`);
+  return value;
+}
+
+function bucket(value: Partial<BucketOptions> | undefined, fallback: BucketOptions, what: string): BucketOptions {
+  return Object.freeze({
+    burst: positiveInt(value?.burst, fallback.burst, `${what}.burst`),
+    perSecond: positiveRate(value?.perSecond, fallback.perSecond, `${what}.perSecond`),
+  });
 }
 
 function positiveInt(value: number | undefined, fallback: number, what: string, min = 1): number {
@@ -101,5 +141,38 @@ export function resolveConfig(config: ServerConfig): ResolvedConfig {
     idempotencyWindowMs: positiveInt(config.idempotencyWindowMs, 7 * 24 * 3600_000, 'idempotencyWindowMs'),
     wsAuthTimeoutMs: positiveInt(config.wsAuthTimeoutMs, LIMITS.wsAuthTimeoutMs, 'wsAuthTimeoutMs'),
     transparencyLog: Object.freeze({ ...config.transparencyLog }),
+    rateLimit:
+      config.rateLimit === false
+        ? undefined
+        : Object.freeze({
+            device: bucket(config.rateLimit?.device, { burst: 300, perSecond: 100 }, 'rateLimit.device'),
+            accountCreation: bucket(
+              config.rateLimit?.accountCreation,
+              { burst: 100, perSecond: 2 },
+              'rateLimit.accountCreation',
+            ),
+            maxKeys: positiveInt(config.rateLimit?.maxKeys, 100_000, 'rateLimit.maxKeys'),
+          }),
+    wsSendBuffer: resolveSendBuffer(config.wsSendBuffer),
+  });
+}
+
+function resolveSendBuffer(value: Partial<WsSendBufferOptions> | undefined): WsSendBufferOptions {
+  const highWaterBytes = positiveInt(value?.highWaterBytes, 1024 * 1024, 'wsSendBuffer.highWaterBytes');
+  const lowWaterBytes = positiveInt(
+    value?.lowWaterBytes,
+    Math.floor(highWaterBytes / 4),
+    'wsSendBuffer.lowWaterBytes',
+    0,
+  );
+  const maxBufferedBytes = positiveInt(value?.maxBufferedBytes, highWaterBytes * 4, 'wsSendBuffer.maxBufferedBytes');
+  if (lowWaterBytes >= highWaterBytes || maxBufferedBytes < highWaterBytes) {
+    throw new TypeError('server config: wsSendBuffer needs lowWaterBytes < highWaterBytes ≤ maxBufferedBytes');
+  }
+  return Object.freeze({
+    highWaterBytes,
+    lowWaterBytes,
+    maxBufferedBytes,
+    stallTimeoutMs: positiveInt(value?.stallTimeoutMs, 10_000, 'wsSendBuffer.stallTimeoutMs'),
   });
 }

@@ -7,6 +7,7 @@ import {
   OCTET_STREAM,
   WS_MAX_CLIENT_FRAME_BYTES,
   BODY_LIMITS,
+  routes,
   type WireError,
   wireError,
 } from '@fulcrum/wire';
@@ -21,6 +22,7 @@ import { healthRoutes } from './routes/health.js';
 import { keyPackageRoutes } from './routes/key-packages.js';
 import { queueRoutes } from './routes/queue.js';
 import { logRoutes } from '../log/routes.js';
+import { RateLimiter, type TakeResult } from './rate-limit.js';
 import { SignatureVerifier } from './signature.js';
 import { type WsSession, wsRoutes } from './ws.js';
 
@@ -42,6 +44,24 @@ export async function buildApp(
     return503OnClosing: true,
   });
   const verifier = new SignatureVerifier();
+  const limits = ctx.config.rateLimit;
+  const deviceLimiter = limits && new RateLimiter(limits.device, ctx.config.clock, limits.maxKeys);
+  const accountLimiter = limits && new RateLimiter(limits.accountCreation, ctx.config.clock, limits.maxKeys);
+  /** Refuses with 429 `rate.limited` and a `retry-after` (seconds, RFC 9110 §10.2.3). */
+  const enforce = (taken: TakeResult, reply: { header(name: string, value: string): unknown }): void => {
+    if (taken.ok) return;
+    reply.header('retry-after', String(taken.retryAfterSeconds));
+    throw wireError('rate.limited', 'too many requests: retry later', { retryAfterSeconds: taken.retryAfterSeconds });
+  };
+
+  // Unauthenticated account creation is limited per client address before its body is parsed.
+  // The address is the TCP peer: behind a reverse proxy every client shares the proxy's bucket.
+  if (accountLimiter) {
+    app.addHook('onRequest', async (request, reply) => {
+      if (request.method !== 'POST' || request.routeOptions.url !== routes.createAccount.path) return;
+      enforce(accountLimiter.take(request.ip), reply);
+    });
+  }
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
@@ -76,7 +96,7 @@ export async function buildApp(
   });
 
   // Authenticate before validating: an unauthenticated caller learns nothing about the schema.
-  app.addHook('preValidation', async (request) => {
+  app.addHook('preValidation', async (request, reply) => {
     const spec = request.routeOptions.config.spec;
     if (spec === undefined) return;
     const contentType = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
@@ -89,6 +109,10 @@ export async function buildApp(
     if (!spec.auth) return;
     const auth = await authenticate(ctx, verifier, request);
     request.auth = auth;
+    // Counted only once the signature verified, so a forged request cannot drain another
+    // device's bucket. A refused request still spends its nonce (the error handler), so it
+    // cannot be replayed after the refill.
+    if (deviceLimiter) enforce(deviceLimiter.take(auth.deviceId), reply);
     if (request.routeOptions.config.recordsNonceInWrite !== true) {
       await ctx.writer.submit(async () => undefined, { nonce: auth.nonce });
     }

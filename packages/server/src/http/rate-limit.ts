@@ -1,0 +1,71 @@
+import type { Clock } from '@fulcrum/common';
+
+/** One token bucket's shape: it holds at most `burst` tokens and gains `perSecond` a second. */
+export interface BucketOptions {
+  readonly burst: number;
+  readonly perSecond: number;
+}
+
+/** The answer of `take`: allowed, or refused with how long (whole seconds, ≥ 1) until a token. */
+export type TakeResult = { readonly ok: true } | { readonly ok: false; readonly retryAfterSeconds: number };
+
+interface Bucket {
+  tokens: number;
+  updatedAt: number;
+}
+
+/**
+ * Token buckets keyed by a string (a device id, a client address), in memory and per process:
+ * with several server processes each enforces its own limit, so the effective limit is up to
+ * the number of processes times this one. Time comes from the injected clock, so tests move it.
+ *
+ * At most `maxKeys` buckets are kept: the least recently used is dropped first (a dropped
+ * bucket comes back full, so a caller can at worst regain one burst by cycling keys, which the
+ * per-device keys — only authenticated devices get one — make costly).
+ */
+export class RateLimiter {
+  readonly #options: BucketOptions;
+  readonly #clock: Clock;
+  readonly #maxKeys: number;
+  readonly #buckets = new Map<string, Bucket>();
+
+  constructor(options: BucketOptions, clock: Clock, maxKeys = 100_000) {
+    if (!(options.burst >= 1) || !(options.perSecond > 0) || !Number.isFinite(options.perSecond)) {
+      throw new TypeError('rate limit: burst must be ≥ 1 and perSecond > 0');
+    }
+    this.#options = options;
+    this.#clock = clock;
+    this.#maxKeys = maxKeys;
+  }
+
+  /** Takes one token from `key`'s bucket if it has one. */
+  take(key: string): TakeResult {
+    const now = this.#clock.now();
+    const { burst, perSecond } = this.#options;
+    let bucket = this.#buckets.get(key);
+    if (bucket === undefined) {
+      bucket = { tokens: burst, updatedAt: now };
+    } else {
+      this.#buckets.delete(key); // re-inserted below: Map order is then least recently used first
+      // A clock that goes backwards refills nothing (never a negative refill either).
+      const elapsed = Math.max(0, now - bucket.updatedAt);
+      bucket.tokens = Math.min(burst, bucket.tokens + (elapsed * perSecond) / 1000);
+      bucket.updatedAt = Math.max(bucket.updatedAt, now);
+    }
+    this.#buckets.set(key, bucket);
+    if (this.#buckets.size > this.#maxKeys) {
+      const oldest = this.#buckets.keys().next().value;
+      if (oldest !== undefined) this.#buckets.delete(oldest);
+    }
+    if (bucket.tokens >= 1) {
+      bucket.tokens -= 1;
+      return { ok: true };
+    }
+    return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - bucket.tokens) / perSecond)) };
+  }
+
+  /** How many buckets are held (for tests and stats). */
+  get size(): number {
+    return this.#buckets.size;
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * Rate limits (README §Limits): a flooding device is throttled with 429 `rate.limited` and a
+ * `retry-after`, other devices are not, forged requests cannot drain a device's bucket, and
+ * unauthenticated account creation is limited per client address. Time is the server's injected
+ * clock, moved by the test, so nothing depends on wall-clock speed.
+ */
+import { RateLimiter } from '../src/http/rate-limit.js';
+import {
+  rawRequest,
+  registerTestAccount,
+  startTestPlatform,
+  type TestDevice,
+  type TestPlatform,
+} from '@fulcrum/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+describe('rate limits (sqlite; the limiter is in memory, so the dialect does not matter)', () => {
+  let p: TestPlatform;
+  // The server's clock: real time plus an offset the test moves forward (within the ±300 s
+  // timestamp window, so signed requests stay valid).
+  let offset = 0;
+  const clock = { now: () => Date.now() + offset };
+  let flooder: TestDevice;
+  let other: TestDevice;
+
+  const queue = (d: TestDevice) => rawRequest(p.url, 'GET', '/v1/queue', { signer: d });
+
+  beforeAll(async () => {
+    p = await startTestPlatform({
+      dialect: 'sqlite',
+      server: {
+        clock,
+        rateLimit: { device: { burst: 5, perSecond: 1 }, accountCreation: { burst: 3, perSecond: 0.1 } },
+      },
+    });
+    flooder = await registerTestAccount(p.url, 'flooder');
+    other = await registerTestAccount(p.url, 'other');
+  });
+  afterAll(() => p?.close());
+
+  it('throttles a flooding device, not another one, and lets it through again after the refill', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 8; i++) statuses.push((await queue(flooder)).status);
+    expect(statuses.slice(0, 5)).toEqual([200, 200, 200, 200, 200]);
+    expect(statuses.slice(5)).toEqual([429, 429, 429]);
+    const refused = await queue(flooder);
+    expect(refused.status).toBe(429);
+    expect((refused.body as { error: { code: string } }).error.code).toBe('rate.limited');
+    const retryAfter = Number(refused.headers.get('retry-after'));
+    expect(Number.isInteger(retryAfter) && retryAfter >= 1).toBe(true);
+
+    // Another device is unaffected.
+    for (let i = 0; i < 5; i++) expect((await queue(other)).status).toBe(200);
+
+    // After `retry-after` seconds of server time a token is back: exactly one more request passes.
+    offset += retryAfter * 1000;
+    expect((await queue(flooder)).status).toBe(200);
+    expect((await queue(flooder)).status).toBe(429);
+    // A full refill restores the whole burst.
+    offset += 10_000;
+    for (let i = 0; i < 5; i++) expect((await queue(flooder)).status).toBe(200);
+    expect((await queue(flooder)).status).toBe(429);
+  });
+
+  it("does not let forged requests drain another device's bucket", async () => {
+    offset += 10_000; // everyone full again
+    const victim = await registerTestAccount(p.url, 'victim');
+    const impostor = await registerTestAccount(p.url, 'impostor');
+    for (let i = 0; i < 20; i++) {
+      // The victim's device id with the impostor's signature: refused as a bad signature, not counted.
+      const forged = await rawRequest(p.url, 'GET', '/v1/queue', {
+        signer: { ...impostor, deviceId: victim.deviceId },
+      });
+      expect(forged.status).toBe(401);
+      expect((forged.body as { error: { code: string } }).error.code).toBe('auth.bad_signature');
+    }
+    for (let i = 0; i < 5; i++) expect((await queue(victim)).status).toBe(200);
+  });
+
+  it('limits unauthenticated account creation per client address', async () => {
+    offset += 60_000;
+    for (let i = 0; i < 3; i++) await registerTestAccount(p.url, `burst-${i}`);
+    const refused = await registerTestAccount(p.url, 'one-too-many').then(
+      () => undefined,
+      (err: Error) => err,
+    );
+    expect(refused?.message).toMatch(/ 429 /);
+    // Authenticated devices are not affected by the address limit.
+    expect((await queue(other)).status).toBe(200);
+    offset += 10_000; // 0.1 token a second: one more account
+    await registerTestAccount(p.url, 'after-refill');
+  });
+});
+
+describe('RateLimiter', () => {
+  it('refills continuously, caps at the burst, ignores a clock going backwards, and forgets the least recently used key', () => {
+    let t = 1_000_000;
+    const limiter = new RateLimiter({ burst: 2, perSecond: 4 }, { now: () => t }, 2);
+    expect(limiter.take('a')).toEqual({ ok: true });
+    expect(limiter.take('a')).toEqual({ ok: true });
+    expect(limiter.take('a')).toEqual({ ok: false, retryAfterSeconds: 1 });
+    t += 250; // one token at 4/s
+    expect(limiter.take('a')).toEqual({ ok: true });
+    expect(limiter.take('a').ok).toBe(false);
+    t -= 10_000; // backwards: no refill, no negative balance
+    expect(limiter.take('a').ok).toBe(false);
+    t += 10_000 + 3_600_000; // long idle: capped at the burst
+    expect([limiter.take('a').ok, limiter.take('a').ok, limiter.take('a').ok]).toEqual([true, true, false]);
+    limiter.take('b');
+    limiter.take('c'); // evicts 'a', the least recently used
+    expect(limiter.size).toBe(2);
+    const slow = new RateLimiter({ burst: 1, perSecond: 0.1 }, { now: () => t });
+    slow.take('x');
+    expect(slow.take('x')).toEqual({ ok: false, retryAfterSeconds: 10 });
+  });
+});
