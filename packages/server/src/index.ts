@@ -17,3 +17,9 @@ export { LOG_TABLE_NAMES, TransparencyLog } from './log/transparency-log.js';
 export type { TransparencyLogOptions } from './log/transparency-log.js';
 export { appendLogEntry } from './log/sequencer.js';
 export { CHECKPOINT_CACHE, IMMUTABLE_CACHE, PARTIAL_CACHE } from './log/routes.js';
+export {
+  startWitness,
+  type RunningWitness,
+  type WitnessConfig,
+  type WitnessLogConfig,
+} from './witness/start-witness.js';
