@@ -21,10 +21,13 @@ import type { SignatureVerifier } from './signature.js';
 
 const validateFrame = createValidator(WsClientFrame);
 const PAGE = LIMITS.queuePageMax;
-/** Stop writing to a socket whose unsent data passes this, until it drains (slow readers). */
-const HIGH_WATER = 1024 * 1024;
-const LOW_WATER = 256 * 1024;
 const PING_INTERVAL_MS = 30_000;
+/**
+ * Close code for a reader too slow for its send buffer (docs/protocol.md §Live push): its
+ * unsent data stayed above the high-water mark for `stallTimeoutMs`, or passed
+ * `maxBufferedBytes`. Nothing is lost: the durable queue is re-sent on reconnect.
+ */
+export const WS_CLOSE_SLOW_READER = 4408;
 
 /**
  * One live connection (docs/protocol.md §Live push): challenge, auth, then every queued item
@@ -85,7 +88,26 @@ export class WsSession {
   }
 
   #send(frame: WsServerFrame): void {
-    if (this.#state !== 'closed') this.#socket.send(JSON.stringify(frame));
+    if (this.#state === 'closed') return;
+    this.#socket.send(JSON.stringify(frame));
+    // A hard ceiling whatever path wrote (a live batch can overshoot the high-water mark).
+    if (this.#socket.bufferedAmount > this.#ctx.config.wsSendBuffer.maxBufferedBytes) this.#closeSlowReader();
+  }
+
+  /**
+   * Stops queueing for a reader that does not read: closes with 4408 (no error frame, which would
+   * only queue behind the data it is not reading) and cuts the TCP connection if the close
+   * handshake has not finished after `stallTimeoutMs`, which frees the buffered bytes.
+   */
+  #closeSlowReader(): void {
+    if (this.#state === 'closed') return;
+    const buffered = this.#socket.bufferedAmount;
+    this.#log.warn({ bufferedBytes: buffered, event: 'ws.slow_reader' }, 'websocket closed: slow reader');
+    this.#socket.close(WS_CLOSE_SLOW_READER, 'slow reader: reconnect to resume from the queue');
+    const socket = this.#socket;
+    const cut = setTimeout(() => socket.terminate(), this.#ctx.config.wsSendBuffer.stallTimeoutMs);
+    socket.once('close', () => clearTimeout(cut));
+    this.#end();
   }
 
   /** Sends an error frame, then closes with `code`. */
@@ -182,7 +204,7 @@ export class WsSession {
       items !== undefined &&
       items.length > 0 &&
       (items[0] as QueueItem).seq === this.#lastSent + 1 &&
-      this.#socket.bufferedAmount < HIGH_WATER
+      this.#socket.bufferedAmount < this.#ctx.config.wsSendBuffer.highWaterBytes
     ) {
       for (const item of items) this.#send({ type: 'item', item });
       this.#lastSent = (items[items.length - 1] as QueueItem).seq;
@@ -211,7 +233,11 @@ export class WsSession {
       const items = await fetchQueue(this.#ctx.db.kysely, deviceId, this.#lastSent, PAGE);
       for (const item of items) {
         if (this.#state !== 'ready') return;
-        if (this.#socket.bufferedAmount > HIGH_WATER) await this.#drained();
+        if (this.#socket.bufferedAmount > this.#ctx.config.wsSendBuffer.highWaterBytes && !(await this.#drained())) {
+          this.#closeSlowReader();
+          return;
+        }
+        if (this.#state !== 'ready') return;
         this.#send({ type: 'item', item });
         this.#lastSent = item.seq;
       }
@@ -219,10 +245,15 @@ export class WsSession {
     }
   }
 
-  async #drained(): Promise<void> {
-    while (this.#state === 'ready' && this.#socket.bufferedAmount > LOW_WATER) {
+  /** Waits for the unsent data to fall to the low-water mark; false if it did not within `stallTimeoutMs`. */
+  async #drained(): Promise<boolean> {
+    const { lowWaterBytes, stallTimeoutMs } = this.#ctx.config.wsSendBuffer;
+    const deadline = performance.now() + stallTimeoutMs;
+    while (this.#state === 'ready' && this.#socket.bufferedAmount > lowWaterBytes) {
+      if (performance.now() >= deadline) return false;
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
+    return true;
   }
 }
 
