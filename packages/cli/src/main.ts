@@ -4,6 +4,7 @@ import { registerDemoCommand } from './commands/demo.js';
 import { registerLogCommands } from './commands/log.js';
 import { registerPdqCommands } from './commands/pdq.js';
 import { registerServeCommand } from './commands/serve.js';
+import { registerWitnessCommand } from './commands/witness.js';
 
 /** Builds the `fulcrum` command tree. Each area registers its own subcommands. */
 export function createProgram(): Command {
@@ -17,6 +18,7 @@ export function createProgram(): Command {
   registerLogCommands(program);
   registerPdqCommands(program);
   registerServeCommand(program);
+  registerWitnessCommand(program);
   return program;
 }
 
