@@ -136,6 +136,14 @@ export class Database {
     // An idle client that loses its server emits 'error' on the pool; without a listener it would
     // crash the process. The next query on a fresh client fails cleanly instead (→ 503).
     pool.on('error', () => {});
+    // A client checked out of the pool has no 'error' listener (pg-pool removes its idle one), and
+    // node-postgres emits 'error' on the client whenever its connection ends unexpectedly (backend
+    // terminated, PostgreSQL restarted, network cut) — even when it also rejects the query in
+    // flight. Unhandled, that event kills the process. The query's own rejection is what the
+    // request sees (→ 503), and pg-pool discards the broken client on release.
+    pool.on('connect', (client) => {
+      client.on('error', () => {});
+    });
     const kysely = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) });
     const db = new Database(kysely, 'postgres', bus);
     await db.#migrate(schema);
