@@ -66,6 +66,7 @@ async function fetchLogKey(base: string): Promise<string> {
     try {
       const res = await fetch(`${base}/log/key`);
       if (res.ok) return (await res.text()).trim();
+      if (i >= 10) throw new Error(`GET /log/key: ${res.status}`);
     } catch (e) {
       if (i >= 10) throw e;
     }
