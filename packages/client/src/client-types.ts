@@ -1,6 +1,7 @@
 /** Public types of FulcrumClient: options, what it returns, and its events. */
 import type { Clock, FulcrumError, Random } from '@fulcrum/common';
 import type { MlsCryptoProvider } from '@fulcrum/e2ee';
+import type { KeyTransparencyOptions } from './key-transparency.js';
 import type { MessageContent } from './message-content.js';
 import type { ClientStore } from './ports/store.js';
 import type { Transport } from './ports/transport.js';
@@ -19,6 +20,12 @@ export interface FulcrumClientOptions {
   readonly maxAttachmentBytes?: number;
   /** Live-connection reconnect delays (ms): first, and cap of the exponential backoff. Default 500 / 30 000. */
   readonly reconnectDelayMs?: { readonly first: number; readonly max: number };
+  /**
+   * Key transparency (default on): a device certificate is trusted only once the server's
+   * transparency log provably holds it. `logKey` pins the log's verifier key (otherwise `/log/key`
+   * is trusted on first use). `false` turns the check off (a server without a log).
+   */
+  readonly keyTransparency?: false | KeyTransparencyOptions;
 }
 
 /** This device, once registered or linked. */

@@ -78,6 +78,7 @@ import type {
   SyncResult,
 } from './client-types.js';
 import { type DirectoryAccount, isTransient, KeyDirectoryCache } from './directory.js';
+import { KeyTransparency, type KeyTransparencyReport } from './key-transparency.js';
 import { clientError } from './errors.js';
 import { Emitter, type Listener } from './events.js';
 import {
@@ -116,6 +117,8 @@ const K_MLS = 'mls';
 const K_LINK = 'link';
 const K_PENDING_REGISTRATION = 'pending-registration';
 const K_CURSOR = 'queue-cursor';
+/** Table `kt`: `certified/<deviceId>` for every device this device certified (known to the user). */
+const K_CERTIFIED = 'certified/';
 const K_HISTORY = 'history-counter';
 const K_OUTBOX = 'outbox-counter';
 
@@ -229,7 +232,11 @@ export class FulcrumClient {
     const api = new ServerApi(options.transport, clock, random, () =>
       client === undefined ? undefined : client.#signer(),
     );
-    const directory = new KeyDirectoryCache(api, options.store, clock);
+    const kt =
+      options.keyTransparency === false
+        ? undefined
+        : new KeyTransparency(options.transport, options.store, random, options.keyTransparency ?? {});
+    const directory = new KeyDirectoryCache(api, options.store, clock, kt);
     const mls = await createMlsClient({
       directory,
       clock,
@@ -405,6 +412,8 @@ export class FulcrumClient {
       const answer = await this.#api.call('addDevice', { body: { deviceCertificate: b64(certificate.encoded) } });
       if (answer.deviceId !== certificate.deviceId)
         throw clientError('client.bad_response', 'other device id registered');
+      // Remembered so the key-transparency report does not flag a device this user added.
+      await this.#store.write([put(TABLES.keyTransparency, `${K_CERTIFIED}${certificate.deviceId}`, enc(1))]);
       await this.#directory.byId(identity.accountId, { refresh: true });
       return { deviceId: certificate.deviceId, certificate: b64(certificate.encoded) };
     });
@@ -461,6 +470,33 @@ export class FulcrumClient {
           ? await this.#directory.byId(self.accountId, { refresh: true })
           : await this.#directory.byName(accountName);
       return this.#accountInfo(acc).devices as DeviceInfo[];
+    });
+  }
+
+  /**
+   * Key transparency for this account: every identity key and device the log ever recorded for
+   * it (read from the whole log, verified against a checkpoint consistent with the last one seen,
+   * under the account's VOPRF label), the logged devices this device does not know (`unknown`:
+   * not itself, not certified here, not in `knownDeviceIds`) and the devices the directory lists
+   * that the log never recorded (`unlogged`). Either list non-empty deserves a warning to the user.
+   * Throws `client.key_not_in_log` if key transparency is off or the log has no label key,
+   * `tlog.voprf_bad_proof` if the server evaluated the label with another key, `tlog.*`.
+   */
+  keyTransparencyReport(options: { knownDeviceIds?: readonly string[] } = {}): Promise<KeyTransparencyReport> {
+    return this.#run(async () => {
+      const self = this.#requireSelf();
+      const kt = this.#directory.keyTransparency;
+      if (kt === undefined) throw clientError('client.key_not_in_log', 'key transparency is turned off');
+      const known = new Set<string>([self.deviceId, ...(options.knownDeviceIds ?? [])]);
+      for (const { key } of await this.#store.list(TABLES.keyTransparency, { prefix: K_CERTIFIED })) {
+        known.add(key.slice(K_CERTIFIED.length));
+      }
+      const account = await this.#directory.byId(self.accountId, { refresh: true });
+      return kt.accountReport({
+        accountName: self.name,
+        knownDeviceIds: known,
+        directoryDeviceIds: account.devices.map((d) => d.deviceId),
+      });
     });
   }
 
@@ -1142,6 +1178,12 @@ export class FulcrumClient {
       }
       refreshed = true;
       if (targets.length === 0) return null;
+      // Key transparency: every device to add must be provably logged (and not revoked there).
+      for (const t of targets) {
+        const acc = await this.#directory.byId(t.accountId);
+        const d = acc.devices.find((x) => x.deviceId === t.deviceId);
+        if (d !== undefined) await this.#directory.assertLogged(acc, d, 'add');
+      }
       // Claim KeyPackages only for devices we have none for yet (a rebase reuses earlier claims).
       const missing = new Map<string, string[]>();
       for (const t of targets) {
@@ -1382,6 +1424,7 @@ export class FulcrumClient {
 
   async #processOne(item: QueueItem): Promise<void> {
     this.#directory.transientFailure = undefined;
+    this.#directory.lastRefusal = undefined;
     let outcome: ItemOutcome;
     try {
       outcome = await this.#handleItem(item);
@@ -1390,7 +1433,9 @@ export class FulcrumClient {
       if (transient !== undefined) throw transient;
       if (isTransient(err)) throw err;
       // A permanently bad item (malformed, undecryptable, not for us) must not block the queue.
-      this.#events.emit('error', { error: err, context: 'process-item', groupId: item.groupId, seq: item.seq });
+      // A key-transparency refusal is the real reason behind e2ee's "credential not listed".
+      const error = this.#directory.lastRefusal ?? err;
+      this.#events.emit('error', { error, context: 'process-item', groupId: item.groupId, seq: item.seq });
       outcome = { writes: [], after: () => {} };
     }
     outcome.writes.push(put(TABLES.meta, K_CURSOR, enc(item.seq)));

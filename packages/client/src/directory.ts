@@ -7,7 +7,8 @@
  * certificate verifies under that key and names the account and device, every revocation verifies
  * — and cached in the store (table `directory`). The identity key of an account is pinned on first
  * sight: a later answer with another key is refused with `client.directory_mismatch` (trust on
- * first use; key transparency for the directory is future work, README "Limits").
+ * first use). With key transparency on (the default), a listed certificate is also accepted only
+ * once the transparency log provably holds it (`key-transparency.ts`).
  */
 import { type Clock, constantTimeEqual, decodeBase64Url, isFulcrumError } from '@fulcrum/common';
 import {
@@ -25,6 +26,7 @@ import { clientError } from './errors.js';
 import { TABLES } from './ports/store.js';
 import type { ClientStore } from './ports/store.js';
 import { b64, decodeRecord, encodeRecord, unb64 } from './records.js';
+import type { KeyTransparency } from './key-transparency.js';
 import type { ServerApi } from './server-api.js';
 
 export interface DirectoryDevice {
@@ -93,12 +95,47 @@ export class KeyDirectoryCache implements KeyDirectory {
   private readonly memory = new Map<string, DirectoryAccount>();
   /** Set when a credential check could not reach the server: the caller must retry, not drop. */
   transientFailure: unknown;
+  /** The last key-transparency refusal of a credential check (e2ee only sees "not listed"). */
+  lastRefusal: unknown;
 
   constructor(
     private readonly api: ServerApi,
     private readonly store: ClientStore,
     private readonly clock: Clock,
+    /** Key transparency: undefined only if the caller turned it off. */
+    readonly keyTransparency?: KeyTransparency,
   ) {}
+
+  /**
+   * Throws unless the device's certificate is provably in the transparency log (and, for `add`,
+   * not revoked there). Re-reads the log for `add`; otherwise a verified result is reused.
+   * `client.key_not_in_log`, `client.key_revoked`, `tlog.*`, or transient errors.
+   */
+  async assertLogged(
+    account: DirectoryAccount,
+    device: DirectoryDevice,
+    purpose: CredentialCheckPurpose,
+  ): Promise<void> {
+    if (this.keyTransparency === undefined) return;
+    const cert = verifyDeviceCertificate(device.certificate, {
+      accountId: account.accountId,
+      accountPublicKey: account.identityKey,
+      deviceId: device.deviceId,
+    });
+    await this.keyTransparency.verifyDevice(cert, { allowRevoked: purpose !== 'add', fresh: purpose === 'add' });
+  }
+
+  async #logged(cert: VerifiedDeviceCertificate, purpose: CredentialCheckPurpose): Promise<boolean> {
+    if (this.keyTransparency === undefined) return true;
+    try {
+      await this.keyTransparency.verifyDevice(cert, { allowRevoked: purpose !== 'add' });
+      return true;
+    } catch (err) {
+      if (isTransient(err)) this.transientFailure = err;
+      this.lastRefusal = err;
+      return false;
+    }
+  }
 
   /** The cached record of an account, if any. */
   async cached(accountId: string): Promise<DirectoryAccount | undefined> {
@@ -223,13 +260,15 @@ export class KeyDirectoryCache implements KeyDirectory {
   /** e2ee KeyDirectory: listed from the cache, else after one refresh from the server. */
   async isDeviceListed(cert: VerifiedDeviceCertificate, purpose: CredentialCheckPurpose): Promise<boolean> {
     const cached = await this.cached(cert.accountId);
-    if (KeyDirectoryCache.lists(cached, cert, purpose)) return true;
+    if (KeyDirectoryCache.lists(cached, cert, purpose)) return this.#logged(cert, purpose);
+    let listed = false;
     try {
       const fresh = await this.byId(cert.accountId, { refresh: true });
-      return KeyDirectoryCache.lists(fresh, cert, purpose);
+      listed = KeyDirectoryCache.lists(fresh, cert, purpose);
     } catch (err) {
       if (isTransient(err)) this.transientFailure = err;
       return false;
     }
+    return listed ? this.#logged(cert, purpose) : false;
   }
 }

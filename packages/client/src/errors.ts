@@ -35,6 +35,12 @@ export type ClientErrorCode =
   | 'client.retries_exhausted'
   /** A downloaded attachment did not match its digests / tag: it was tampered with; do not show it. */
   | 'client.attachment_invalid'
+  /** A device (or account) key the server served is not provably in its transparency log: do not trust this account; report it (the server may be hiding a device from the log). */
+  | 'client.key_not_in_log'
+  /** The transparency log records this device as revoked: it cannot be added; refresh the account. */
+  | 'client.key_revoked'
+  /** The server's transparency log key differs from the one pinned (or configured) earlier: the log was replaced; do not trust it; report it. */
+  | 'client.log_key_changed'
   /** The client was closed: create a new one. */
   | 'client.closed';
 

@@ -51,3 +51,5 @@ export type {
 export type { MessageDirection, MessageStatus } from './records.js';
 export { KeyDirectoryCache } from './directory.js';
 export type { DirectoryAccount, DirectoryDevice } from './directory.js';
+export { KeyTransparency } from './key-transparency.js';
+export type { KeyTransparencyOptions, KeyTransparencyReport } from './key-transparency.js';

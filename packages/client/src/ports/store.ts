@@ -75,4 +75,6 @@ export const TABLES = {
   directory: 'directory',
   /** key-package reference → encoded private KeyPackage material. */
   keyPackages: 'key_packages',
+  /** Key transparency: pinned log key, last verified checkpoint, devices proven to be logged. */
+  keyTransparency: 'kt',
 } as const;
