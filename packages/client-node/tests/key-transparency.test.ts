@@ -12,6 +12,7 @@ import { createNodeClient, SqliteClientStore } from '@fulcrum/client-node';
 import { decodeBase64Url, encodeBase64Url, isFulcrumError, utf8Decode } from '@fulcrum/common';
 import { createDeviceKeys, decodeAccountIdentity, parseDeviceId, signDeviceCertificate } from '@fulcrum/e2ee';
 import { startTestPlatform, type TestPlatform } from '@fulcrum/testkit';
+import { generateEd25519NoteKey, parseEd25519PrivateKey, signCheckpoint } from '@fulcrum/tlog';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FaultyTransport, unique } from './helpers.js';
@@ -158,6 +159,54 @@ describe.each(['sqlite', 'postgres'] as const)('client key transparency (%s)', (
     transport.rewrite = (req, res) =>
       req.path === '/log/checkpoint' ? { ...res, body: new TextEncoder().encode(old) } : res;
     expect(await codeOf(b1.createConversation({ members: [alice] }))).toBe('tlog.rollback');
+  });
+
+  /** A client on a FaultyTransport (answers can be rewritten), registered. */
+  async function rewritable(dir = newDir()) {
+    const transport = new FaultyTransport(platform.url);
+    const client = await Client.open({ store: new SqliteClientStore(dir), transport, keyPackageTarget: 4, ...KT });
+    clients.push(client);
+    if (client.self === undefined) await client.register(unique('carol'));
+    return { client, transport, dir };
+  }
+
+  it('a checkpoint signed by the log key but forking the remembered tree is refused with tlog.fork_detected', async () => {
+    const c = await rewritable();
+    const { alice } = await accounts();
+    await c.client.createConversation({ members: [alice] });
+    // The checkpoint this client remembers.
+    const peek = new SqliteClientStore(c.dir, { unsafeNoLock: true });
+    const seen = JSON.parse(utf8Decode((await peek.get(TABLES.keyTransparency, 'checkpoint')) as Uint8Array)) as {
+      origin: string;
+      size: number;
+    };
+    await peek.close();
+    // The log (its real signing key, from the server's DB) signs another tree of that size.
+    const row = await platform.db.kysely
+      .selectFrom('log_keys')
+      .select('secret')
+      .where('purpose', '=', 'checkpoint')
+      .executeTakeFirstOrThrow();
+    const forged = await signCheckpoint(
+      { origin: seen.origin, size: seen.size as never, rootHash: new Uint8Array(randomBytes(32)), extensions: [] },
+      [parseEd25519PrivateKey(row.secret)],
+    );
+    c.transport.rewrite = (req, res) =>
+      req.path === '/log/checkpoint' ? { ...res, body: new TextEncoder().encode(forged) } : res;
+    expect(await codeOf(c.client.createConversation({ members: [alice] }))).toBe('tlog.fork_detected');
+  });
+
+  it('a log key other than the pinned one is refused with client.log_key_changed', async () => {
+    const c = await rewritable();
+    const { alice } = await accounts();
+    await c.client.createConversation({ members: [alice] });
+    await c.client.close();
+    const again = await rewritable(c.dir);
+    const origin = (await fetch(`${platform.url}/log/key`).then((r) => r.text())).split('+')[0] as string;
+    const other = generateEd25519NoteKey(origin).vkey;
+    again.transport.rewrite = (req, res) =>
+      req.path === '/log/key' ? { ...res, body: new TextEncoder().encode(`${other}\n`) } : res;
+    expect(await codeOf(again.client.createConversation({ members: [alice] }))).toBe('client.log_key_changed');
   });
 
   it('the own-account history lists every logged device and flags an unlogged one', async () => {
