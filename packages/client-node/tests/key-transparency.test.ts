@@ -106,6 +106,7 @@ describe.each(['sqlite', 'postgres'] as const)('client key transparency (%s)', (
     const got = await b1.client.history(conv.groupId, {});
     expect(got.map((m) => (m.content.type === 'text' ? m.content.text : ''))).toEqual(['hello', 'hi from a2']);
     // bob's store holds log evidence for both of alice's devices, the pinned key and a checkpoint.
+    const b1Id = b1.client.self?.deviceId;
     await b1.client.close();
     const store = new SqliteClientStore(b1.dataDir, { unsafeNoLock: true });
     const rows = await store.list(TABLES.keyTransparency);
@@ -115,6 +116,13 @@ describe.each(['sqlite', 'postgres'] as const)('client key transparency (%s)', (
     expect(keys).toContain('checkpoint');
     expect(keys).toContain(`device/${a1.client.self?.deviceId}`);
     expect(keys).toContain(`device/${a2.client.self?.deviceId}`);
+    // alice's devices joined from a Welcome: that credential check proved bob's device too.
+    for (const a of [a1, a2]) {
+      const peek = new SqliteClientStore(a.dataDir, { unsafeNoLock: true });
+      const proven = (await peek.list(TABLES.keyTransparency, { prefix: 'device/' })).map((r) => r.key);
+      await peek.close();
+      expect(proven).toContain(`device/${b1Id}`);
+    }
   });
 
   it('a device the server lists but never logged is refused with client.key_not_in_log', async () => {
@@ -207,6 +215,22 @@ describe.each(['sqlite', 'postgres'] as const)('client key transparency (%s)', (
     again.transport.rewrite = (req, res) =>
       req.path === '/log/key' ? { ...res, body: new TextEncoder().encode(`${other}\n`) } : res;
     expect(await codeOf(again.client.createConversation({ members: [alice] }))).toBe('client.log_key_changed');
+  });
+
+  it('a Welcome from a device the log does not hold is not joined (error event client.key_not_in_log)', async () => {
+    const a = await rewritable();
+    const errors: unknown[] = [];
+    a.client.on('error', (e) => errors.push(e.error));
+    const b1 = await device();
+    await b1.client.register(unique('bob'));
+    const bobDevice = b1.client.self?.deviceId as string;
+    // The server hides bob's device from the log for this client.
+    a.transport.rewrite = (req, res) =>
+      req.path === `/log/kt/device/${bobDevice}` ? { status: 404, headers: {}, body: new Uint8Array(0) } : res;
+    await b1.client.createConversation({ members: [a.client.self?.name as string] });
+    await a.client.sync();
+    expect(await a.client.listConversations()).toEqual([]);
+    expect(errors.map((e) => (isFulcrumError(e) ? e.code : String(e)))).toContain('client.key_not_in_log');
   });
 
   it('the own-account history lists every logged device and flags an unlogged one', async () => {
