@@ -37,6 +37,9 @@ const WARMUP_SECONDS = 1.5;
 const PAIRS = Number(opt('--pairs', '16'));
 const WINDOW = Number(opt('--window', '2')); // sends in flight per pair (closed loop)
 const IDLE = Number(opt('--idle', '10000'));
+// The paced (open-loop) run: a rate Fulcrum sustains here, for latency without queueing.
+const PACED_RATE = Number(opt('--paced-rate', '50'));
+const PACED_SECONDS = 5;
 const IDLE_BUDGET_MS = 60_000;
 const PLAINTEXT_BYTES = 1000; // → a PrivateMessage of about 1.1 KiB
 const POSTGRES = !args.includes('--no-postgres');
@@ -121,6 +124,8 @@ interface RunResult {
   messagesPerServerCpuSecond: number;
   clientCpuSeconds: number;
   failedSends: number;
+  offeredPerSecond?: number;
+  skippedSends?: number;
   ciphertextBytes: number;
 }
 
@@ -134,6 +139,9 @@ async function runLoop(
   pairs: Pair[],
   hook: (i: number, onReceive: (payloadKey: string) => void) => void,
   serverPids: number[],
+  /** Offered messages per second (open loop, round robin over the pairs); closed loop if absent. */
+  rate?: number,
+  measureSeconds = SECONDS,
 ): Promise<RunResult> {
   let running = true;
   let measuring = false;
@@ -141,6 +149,8 @@ async function runLoop(
   let failed = 0;
   const latencies: number[] = [];
   const accepts: number[] = [];
+  let skipped = 0; // paced sends with no free ciphertext on their pair (counted, not sent)
+  const fireFree: Array<() => boolean> = [];
   pairs.forEach((pair, i) => {
     const inFlight = new Map<string, { at: number; bytes: Uint8Array }>();
     const fire = (bytes: Uint8Array) => {
@@ -169,21 +179,41 @@ async function runLoop(
         received++;
         latencies.push(performance.now() - f.at);
       }
-      if (running) fire(f.bytes);
+      if (running && rate === undefined) fire(f.bytes);
     });
-    for (const bytes of pair.payloads.slice(0, WINDOW)) fire(bytes);
+    fireFree.push(() => {
+      const free = pair.payloads.find((bytes) => !inFlight.has(b64(bytes)));
+      if (free === undefined) return false;
+      fire(free);
+      return true;
+    });
+    if (rate === undefined) for (const bytes of pair.payloads.slice(0, WINDOW)) fire(bytes);
   });
+  let pacer: NodeJS.Timeout | undefined;
+  if (rate !== undefined) {
+    const start = performance.now();
+    let sent = 0;
+    let next = 0;
+    pacer = setInterval(() => {
+      const due = Math.floor(((performance.now() - start) / 1000) * rate);
+      for (; sent < due; sent++) {
+        if (!(fireFree[next % fireFree.length] as () => boolean)()) skipped++;
+        next++;
+      }
+    }, 2);
+  }
   await sleep(WARMUP_SECONDS * 1000);
   const cpu0 = serverPids.map(cpuSeconds);
   const client0 = process.cpuUsage();
   const t0 = performance.now();
   measuring = true;
-  await sleep(SECONDS * 1000);
+  await sleep(measureSeconds * 1000);
   measuring = false;
   const seconds = (performance.now() - t0) / 1000;
   const serverCpu = serverPids.map(cpuSeconds).reduce((s, c, k) => s + c - (cpu0[k] as number), 0);
   const client = process.cpuUsage(client0);
   running = false;
+  if (pacer !== undefined) clearInterval(pacer);
   await sleep(1500); // let the last sends land before the next phase
   latencies.sort((a, b) => a - b);
   accepts.sort((a, b) => a - b);
@@ -199,6 +229,7 @@ async function runLoop(
     messagesPerServerCpuSecond: received / serverCpu,
     clientCpuSeconds: (client.user + client.system) / 1e6,
     failedSends: failed,
+    ...(rate === undefined ? {} : { offeredPerSecond: rate, skippedSends: skipped }),
     ciphertextBytes: pairs[0]?.payloads[0]?.length ?? 0,
   };
 }
@@ -334,20 +365,36 @@ async function idleCpuPerSecond(pids: number[]): Promise<number> {
   return spent / ((performance.now() - t0) / 1000);
 }
 
-async function runFulcrum(pairs: FulcrumPair[], recvUrl: string, serverPids: number[]): Promise<RunResult> {
+async function runFulcrum(
+  pairs: FulcrumPair[],
+  recvUrl: string,
+  serverPids: number[],
+  rate?: number,
+): Promise<RunResult> {
   const hooks: Array<(key: string) => void> = [];
   const sockets = await Promise.all(
     pairs.map((p, i) =>
       connectFulcrumWs(`${recvUrl.replace('http', 'ws')}/v1/ws`, p.receiver, (payload) => hooks[i]?.(payload)),
     ),
   );
-  const result = await runLoop(pairs, (i, onReceive) => (hooks[i] = onReceive), serverPids);
+  const result = await runLoop(
+    pairs,
+    (i, onReceive) => (hooks[i] = onReceive),
+    serverPids,
+    rate,
+    rate === undefined ? SECONDS : PACED_SECONDS,
+  );
   for (const s of sockets) s.close();
   return result;
 }
 
 /** The bare relay with the same ciphertexts (from the Fulcrum pairs) over one WebSocket each way. */
-async function runBare(relayUrl: string, relayPid: number, payloads: Uint8Array[][]): Promise<RunResult> {
+async function runBare(
+  relayUrl: string,
+  relayPid: number,
+  payloads: Uint8Array[][],
+  rate?: number,
+): Promise<RunResult> {
   const hooks: Array<(key: string) => void> = [];
   const open = (room: number, onMessage?: (d: Buffer) => void) =>
     new Promise<WebSocket>((resolve, reject) => {
@@ -369,7 +416,13 @@ async function runBare(relayUrl: string, relayPid: number, payloads: Uint8Array[
         senders[i]?.send(payload, { binary: true }, (err) => resolve(err === undefined || err === null)),
       ),
   }));
-  const result = await runLoop(pairs, (i, onReceive) => (hooks[i] = onReceive), [relayPid]);
+  const result = await runLoop(
+    pairs,
+    (i, onReceive) => (hooks[i] = onReceive),
+    [relayPid],
+    rate,
+    rate === undefined ? SECONDS : PACED_SECONDS,
+  );
   for (const s of [...receivers, ...senders]) s.close();
   return result;
 }
@@ -454,6 +507,11 @@ async function main(): Promise<void> {
     const bare = await runBare(relay.url, relay.pid, payloads);
     results.bare = bare;
     results.sqlite1 = fulcrumSqlite;
+    log(`paced at ${PACED_RATE} messages/s: fulcrum SQLite, then bare …`);
+    const pacedSqlite = await runFulcrum(pairs, sqlite.url, [sqlite.pid], PACED_RATE);
+    const pacedBare = await runBare(relay.url, relay.pid, payloads, PACED_RATE);
+    results.pacedSqlite1 = pacedSqlite;
+    results.pacedBare = pacedBare;
 
     let pg2: RunResult | undefined;
     let bare2: RunResult | undefined;
@@ -506,6 +564,8 @@ async function main(): Promise<void> {
       '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
       row('bare ws relay', bare, bare),
       row('fulcrum, 1 process, SQLite', fulcrumSqlite, bare),
+      row(`bare ws relay, paced ${PACED_RATE}/s`, pacedBare, pacedBare),
+      row(`fulcrum, 1 process, SQLite, paced ${PACED_RATE}/s`, pacedSqlite, pacedBare),
       ...(pg2 !== undefined && bare2 !== undefined
         ? [row('bare ws relay (again)', bare2, bare2), row('fulcrum, 2 processes, PostgreSQL+NATS', pg2, bare2)]
         : []),
@@ -537,6 +597,8 @@ async function main(): Promise<void> {
           cpus: cpus().length,
           loadAverage: { start: load0, end: load1 },
           settings: {
+            pacedRate: PACED_RATE,
+            pacedSeconds: PACED_SECONDS,
             pairs: PAIRS,
             window: WINDOW,
             seconds: SECONDS,
