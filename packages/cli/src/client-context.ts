@@ -49,6 +49,22 @@ export async function withClient<T>(flags: ClientFlags, task: (client: FulcrumCl
   }
 }
 
+/**
+ * Opens the registered device in `--data`, catches up with the server (so the conversation and
+ * its epoch are current), and runs `task` on the conversation `ref` (id or name).
+ */
+export function withConversation<T>(
+  flags: ClientFlags,
+  ref: string,
+  task: (client: FulcrumClient, conversation: ConversationInfo) => Promise<T>,
+): Promise<T> {
+  return withClient(flags, async (client) => {
+    requireRegistered(client);
+    await client.sync();
+    return task(client, await resolveConversation(client, ref));
+  });
+}
+
 export function requireRegistered(client: FulcrumClient): NonNullable<FulcrumClient['self']> {
   const self = client.self;
   if (self === undefined) {

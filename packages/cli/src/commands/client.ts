@@ -18,6 +18,7 @@ import {
   resolveConversation,
   withClient,
   withClientOptions,
+  withConversation,
 } from '../client-context.js';
 
 const list = (value: string, previous: string[] = []): string[] => [
@@ -172,10 +173,8 @@ export function registerClientCommands(program: Command): void {
     .argument('<names...>', 'account names')
     .action(async (ref: string, names: string[], opts: ClientFlags) => {
       const out = output(opts);
-      await withClient(opts, async (client) => {
-        requireRegistered(client);
-        await client.sync();
-        const c = await client.addMembers((await resolveConversation(client, ref)).groupId, names);
+      await withConversation(opts, ref, async (client, conversation) => {
+        const c = await client.addMembers(conversation.groupId, names);
         out.emit(c, conversationLine(c));
       });
     });
@@ -186,10 +185,8 @@ export function registerClientCommands(program: Command): void {
     .argument('<names...>', 'account names')
     .action(async (ref: string, names: string[], opts: ClientFlags) => {
       const out = output(opts);
-      await withClient(opts, async (client) => {
-        requireRegistered(client);
-        await client.sync();
-        const c = await client.removeMembers((await resolveConversation(client, ref)).groupId, names);
+      await withConversation(opts, ref, async (client, conversation) => {
+        const c = await client.removeMembers(conversation.groupId, names);
         out.emit(c, conversationLine(c));
       });
     });
@@ -199,10 +196,7 @@ export function registerClientCommands(program: Command): void {
     .argument('<conversation>', 'group id or name')
     .action(async (ref: string, opts: ClientFlags) => {
       const out = output(opts);
-      await withClient(opts, async (client) => {
-        requireRegistered(client);
-        await client.sync();
-        const c = await resolveConversation(client, ref);
+      await withConversation(opts, ref, async (client, c) => {
         await client.leave(c.groupId);
         out.emit({ left: c.groupId }, `left ${c.name ?? c.groupId}`);
       });
@@ -214,10 +208,7 @@ export function registerClientCommands(program: Command): void {
     .argument('<name>')
     .action(async (ref: string, name: string, opts: ClientFlags) => {
       const out = output(opts);
-      await withClient(opts, async (client) => {
-        requireRegistered(client);
-        await client.sync();
-        const c = await resolveConversation(client, ref);
+      await withConversation(opts, ref, async (client, c) => {
         await client.rename(c.groupId, name);
         out.emit({ groupId: c.groupId, name }, `renamed ${c.groupId} to "${name}"`);
       });
@@ -234,10 +225,7 @@ export function registerClientCommands(program: Command): void {
       if (text === '' && opts.file.length === 0) {
         throw new FulcrumError('cli.nothing_to_send', 'give a text, or --file PATH');
       }
-      await withClient(opts, async (client) => {
-        requireRegistered(client);
-        await client.sync();
-        const c = await resolveConversation(client, ref);
+      await withConversation(opts, ref, async (client, c) => {
         const receipts = [];
         if (text !== '') receipts.push(await client.sendText(c.groupId, text));
         for (const path of opts.file) receipts.push(await sendFile(client, c.groupId, path));
