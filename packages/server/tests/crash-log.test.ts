@@ -9,11 +9,6 @@
  *   (RFC 9162 §2.1.4 consistency proofs built from verified tiles and checked with `@fulcrum/tlog`);
  * - keep its key (same verifier key, same origin).
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pgConnectionConfig } from '@fulcrum/server';
 import { createTestAccountIdentity, createTestDevice, rawRequest, type TestDevice } from '@fulcrum/testkit';
 import {
   type AccountKeyEntry,
@@ -36,9 +31,8 @@ import {
   verifyTiledLog,
 } from '@fulcrum/tlog';
 import { routes } from '@fulcrum/wire';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ServeChild, spawnServe, TEST_POSTGRES_URL } from './fixtures/serve-child.js';
+import { type ServeChild, serveStorageArgs, spawnServe } from './fixtures/serve-child.js';
 
 const TOTAL = 160;
 const WORKERS = 16;
@@ -84,23 +78,7 @@ describe.each(['sqlite', 'postgres'] as const)('transparency log under SIGKILL (
   let server: ServeChild;
 
   beforeAll(async () => {
-    if (dialect === 'sqlite') {
-      const dir = await mkdtemp(join(tmpdir(), 'fulcrum-crash-log-'));
-      args = ['--data', dir];
-      drop = () => rm(dir, { recursive: true, force: true });
-    } else {
-      const schema = `fulcrum_t_${randomBytes(6).toString('hex')}`;
-      args = ['--postgres', TEST_POSTGRES_URL, '--postgres-schema', schema];
-      drop = async () => {
-        const client = new pg.Client(pgConnectionConfig(TEST_POSTGRES_URL));
-        await client.connect();
-        try {
-          await client.query(`drop schema if exists "${schema}" cascade`);
-        } finally {
-          await client.end();
-        }
-      };
-    }
+    ({ args, drop } = await serveStorageArgs(dialect, 'fulcrum-crash-log-'));
     args.push('--log-level', 'warn');
     server = await spawnServe(args);
   }, 60_000);

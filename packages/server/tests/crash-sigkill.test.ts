@@ -7,15 +7,10 @@
  * recipient follows it).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pgConnectionConfig } from '@fulcrum/server';
 import { rawRequest } from '@fulcrum/testkit';
 import type { QueueItem, QueueResponse } from '@fulcrum/wire';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ServeChild, spawnServe, TEST_POSTGRES_URL } from './fixtures/serve-child.js';
+import { type ServeChild, serveStorageArgs, spawnServe } from './fixtures/serve-child.js';
 import { b64, claim, type Member, postCommit, publishKeyPackages, registerMember, unb64 } from './mls-fixtures.js';
 
 const TOTAL = 240;
@@ -31,23 +26,7 @@ describe.each(['sqlite', 'postgres'] as const)('SIGKILL mid-stream (%s)', (diale
   let groupId: string;
 
   beforeAll(async () => {
-    if (dialect === 'sqlite') {
-      const dir = await mkdtemp(join(tmpdir(), 'fulcrum-crash-'));
-      args = ['--data', dir];
-      drop = () => rm(dir, { recursive: true, force: true });
-    } else {
-      const schema = `fulcrum_t_${randomBytes(6).toString('hex')}`;
-      args = ['--postgres', TEST_POSTGRES_URL, '--postgres-schema', schema];
-      drop = async () => {
-        const client = new pg.Client(pgConnectionConfig(TEST_POSTGRES_URL));
-        await client.connect();
-        try {
-          await client.query(`drop schema if exists "${schema}" cascade`);
-        } finally {
-          await client.end();
-        }
-      };
-    }
+    ({ args, drop } = await serveStorageArgs(dialect, 'fulcrum-crash-'));
     args.push('--log-level', 'warn');
     server = await spawnServe(args);
     alice = await registerMember(server.url, 'alice');
