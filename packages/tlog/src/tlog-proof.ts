@@ -1,6 +1,7 @@
-import { decodeBase64, encodeBase64, utf8Decode } from '@fulcrum/common';
+import { decodeBase64, encodeBase64 } from '@fulcrum/common';
 import { type VerifiedCheckpoint, parseCheckpointText } from './checkpoint.js';
 import { tlogError } from './errors.js';
+import { splitHeaderAndNote } from './header-and-note.js';
 import type { HashReader } from './hash-reader.js';
 import { type VerifiedInclusion, createInclusionProof, verifyInclusion } from './inclusion-proof.js';
 import { HASH_SIZE, assertHash } from './merkle-hash.js';
@@ -50,19 +51,7 @@ export function parseTlogProof(
   limits: { readonly maxBytes?: number; readonly maxExtraBytes?: number } = {},
 ): TlogProof {
   const maxBytes = limits.maxBytes ?? DEFAULT_NOTE_LIMITS.maxBytes + 8 * 1024 + DEFAULT_MAX_EXTRA * 2;
-  if (input instanceof Uint8Array ? input.length > maxBytes : typeof input !== 'string' || input.length > maxBytes) {
-    malformed('proof is too large');
-  }
-  let text: string;
-  try {
-    text = typeof input === 'string' ? input : utf8Decode(input);
-  } catch {
-    return malformed('proof is not UTF-8');
-  }
-  const split = text.indexOf('\n\n');
-  if (split < 0) malformed('proof has no empty line before the checkpoint');
-  const lines = text.slice(0, split).split('\n');
-  const checkpointNote = text.slice(split + 2);
+  const { headerLines: lines, note: checkpointNote } = splitHeaderAndNote(input, maxBytes, 'proof', malformed);
   let i = 0;
   if (lines[i++] !== TLOG_PROOF_HEADER) malformed('first line is not c2sp.org/tlog-proof@v1');
   let extra: Uint8Array | undefined;

@@ -1,8 +1,9 @@
-import { constantTimeEqual, decodeBase64, encodeBase64, encodeHex, utf8Decode, utf8Encode } from '@fulcrum/common';
+import { constantTimeEqual, decodeBase64, encodeBase64, encodeHex, utf8Encode } from '@fulcrum/common';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { type Checkpoint, parseCheckpointText } from './checkpoint.js';
 import { verifyConsistency } from './consistency-proof.js';
 import { type TlogErrorCode, isTlogError, tlogError } from './errors.js';
+import { splitHeaderAndNote } from './header-and-note.js';
 import { EMPTY_ROOT, HASH_SIZE } from './merkle-hash.js';
 import type { NoteSigner, NoteVerifier } from './note-keys.js';
 import { DEFAULT_NOTE_LIMITS, formatSignatureLine, parseNote, verifyNote } from './signed-note.js';
@@ -32,18 +33,8 @@ export function parseAddCheckpointBody(
   body: string | Uint8Array,
   maxBytes = MAX_ADD_CHECKPOINT_BODY,
 ): AddCheckpointRequest {
-  if (body instanceof Uint8Array ? body.length > maxBytes : typeof body !== 'string' || body.length > maxBytes) {
-    malformed('request body too large');
-  }
-  let text: string;
-  try {
-    text = typeof body === 'string' ? body : utf8Decode(body);
-  } catch {
-    return malformed('request body is not UTF-8');
-  }
-  const split = text.indexOf('\n\n');
-  if (split < 0) malformed('no empty line before the checkpoint');
-  const [oldLine, ...proofLines] = text.slice(0, split).split('\n') as [string, ...string[]];
+  const { headerLines, note } = splitHeaderAndNote(body, maxBytes, 'request body', malformed);
+  const [oldLine, ...proofLines] = headerLines as [string, ...string[]];
   if (!oldLine.startsWith('old ')) malformed('first line must be "old <size>"');
   const oldSize = parseDecimal(oldLine.slice(4), 'tlog.witness_request_malformed') as TreeSize;
   if (proofLines.length > MAX_PROOF_LINES) malformed('more than 63 consistency proof lines');
@@ -57,7 +48,7 @@ export function parseAddCheckpointBody(
     if (h.length !== HASH_SIZE) malformed('proof line is not a 32-byte hash');
     return h;
   });
-  return { oldSize, proof, checkpointNote: text.slice(split + 2) };
+  return { oldSize, proof, checkpointNote: note };
 }
 
 /** Formats an add-checkpoint request body (what a log sends to a witness). */
