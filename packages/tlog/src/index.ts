@@ -197,3 +197,10 @@ export {
   finalizeAccountLabel,
   generateLabelKeyPair,
 } from './kt-label.js';
+export {
+  MODERATION_ACTIONS,
+  MODERATION_EVENT_ENTRY,
+  MODERATION_ROLES,
+  moderationRegistry,
+} from './moderation-entries.js';
+export type { ModerationAction, ModerationEventEntry, ModerationRole } from './moderation-entries.js';
