@@ -3,6 +3,11 @@ import { LIMITS } from '@fulcrum/wire';
 import type { DestinationStream, Level } from 'pino';
 import type { Bus } from './bus/bus.js';
 import type { StorageConfig } from './db/database.js';
+import {
+  DEFAULT_FRANKING_REPORT_WINDOW_MS,
+  DEFAULT_FRANKING_ROTATION_MS,
+  type FrankingKeyOptions,
+} from './franking/franking-keys.js';
 import type { BucketOptions } from './http/rate-limit.js';
 import type { TransparencyLogOptions } from './log/transparency-log.js';
 import { DEFAULT_GROUP_COMMIT, type GroupCommitOptions } from './write-queue.js';
@@ -50,6 +55,12 @@ export interface ServerConfig {
    * with 4408: the device re-drains its durable queue on reconnect (docs/protocol.md).
    */
   wsSendBuffer?: Partial<WsSendBufferOptions>;
+  /**
+   * Message franking keys (docs/protocol.md §Franking): `rotationPeriodMs` (default 7 days) is how
+   * long one key tags messages; `reportWindowMs` (default 90 days) how long after it retires its
+   * tags still verify, after which the key is deleted.
+   */
+  franking?: Partial<FrankingKeyOptions>;
 }
 
 /** Send-buffer bounds of one WebSocket (see `ServerConfig.wsSendBuffer`). */
@@ -80,6 +91,7 @@ export interface ResolvedConfig {
     | { readonly device: BucketOptions; readonly accountCreation: BucketOptions; readonly maxKeys: number }
     | undefined;
   readonly wsSendBuffer: WsSendBufferOptions;
+  readonly franking: FrankingKeyOptions;
 }
 
 function positiveRate(value: number | undefined, fallback: number, what: string): number {
@@ -154,6 +166,18 @@ export function resolveConfig(config: ServerConfig): ResolvedConfig {
             maxKeys: positiveInt(config.rateLimit?.maxKeys, 100_000, 'rateLimit.maxKeys'),
           }),
     wsSendBuffer: resolveSendBuffer(config.wsSendBuffer),
+    franking: Object.freeze({
+      rotationPeriodMs: positiveInt(
+        config.franking?.rotationPeriodMs,
+        DEFAULT_FRANKING_ROTATION_MS,
+        'franking.rotationPeriodMs',
+      ),
+      reportWindowMs: positiveInt(
+        config.franking?.reportWindowMs,
+        DEFAULT_FRANKING_REPORT_WINDOW_MS,
+        'franking.reportWindowMs',
+      ),
+    }),
   });
 }
 

@@ -23,3 +23,10 @@ export {
   type WitnessConfig,
   type WitnessLogConfig,
 } from './witness/start-witness.js';
+export {
+  DEFAULT_FRANKING_REPORT_WINDOW_MS,
+  DEFAULT_FRANKING_ROTATION_MS,
+  FrankingKeys,
+  loadFrankingKeyring,
+} from './franking/franking-keys.js';
+export type { FrankingKeyOptions, FrankingStamp } from './franking/franking-keys.js';

@@ -7,6 +7,7 @@ import { InProcessBus } from './bus/in-process-bus.js';
 import { NatsBus } from './bus/nats-bus.js';
 import { type ResolvedConfig, resolveConfig, type ServerConfig } from './config.js';
 import { Database } from './db/database.js';
+import { FrankingKeys } from './franking/franking-keys.js';
 import { buildApp } from './http/app.js';
 import type { AppContext } from './http/context.js';
 import { runCleanupOnce, startCleanupJob } from './jobs.js';
@@ -29,6 +30,8 @@ export interface RunningServer {
   readonly bus: Bus;
   /** The transparency log (keys, integrator): `log.keys.vkey` is its verifier key. */
   readonly log: TransparencyLog;
+  /** The franking keys (`franking.keyring()` is what report verification takes). */
+  readonly franking: FrankingKeys;
   /** Group-commit counters: batches, operations, largest batch. */
   writerStats(): WriteQueueStats;
   /** Runs the nonce / idempotency cleanup now. */
@@ -62,7 +65,9 @@ export async function startServer(input: ServerConfig): Promise<RunningServer> {
   if (config.storage.dialect === 'sqlite') attachments = new FsAttachmentStore(config.storage.dataDir, db, writer);
   else attachments = new PgAttachmentStore(db);
   const log = await TransparencyLog.open(db, { ...config.transparencyLog, now: () => config.clock.now() });
-  const ctx: AppContext = { config, db, writer, bus, mls: await MlsInspector.create(), attachments, log };
+  const franking = new FrankingKeys(db, config.franking);
+  await franking.current(config.clock.now());
+  const ctx: AppContext = { config, db, writer, bus, mls: await MlsInspector.create(), attachments, log, franking };
 
   const { app, sessions } = await buildApp(ctx, logger);
   try {
@@ -91,6 +96,7 @@ export async function startServer(input: ServerConfig): Promise<RunningServer> {
     db,
     bus,
     log,
+    franking,
     writerStats: () => ({ ...writer.stats }),
     cleanup: () => runCleanupOnce(config, writer),
     close() {

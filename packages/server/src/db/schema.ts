@@ -2,6 +2,7 @@ import type { AttachmentChunksTable } from './tables/attachment-chunks.js';
 import type { AttachmentsTable } from './tables/attachments.js';
 import type { AccountsTable } from './tables/accounts.js';
 import type { DevicesTable } from './tables/devices.js';
+import type { FrankingKeysTable } from './tables/franking-keys.js';
 import type { GroupMembersTable } from './tables/group-members.js';
 import type { GroupsTable } from './tables/groups.js';
 import type { KeyPackagesTable } from './tables/key-packages.js';
@@ -32,6 +33,8 @@ export interface DatabaseSchema {
   log_tiles: LogTilesTable;
   log_checkpoint: LogCheckpointTable;
   log_keys: LogKeysTable;
+  // Message franking (src/franking): the server's HMAC keys, secret; not in TABLE_NAMES below.
+  franking_keys: FrankingKeysTable;
 }
 
 export type TableName = keyof DatabaseSchema;

@@ -4,6 +4,7 @@ import type { AttachmentStore } from '../blobs/attachment-store.js';
 import type { Bus } from '../bus/bus.js';
 import type { ResolvedConfig } from '../config.js';
 import type { Database } from '../db/database.js';
+import type { FrankingKeys } from '../franking/franking-keys.js';
 import type { TransparencyLog } from '../log/transparency-log.js';
 import type { MlsInspector } from '../mls-inspector.js';
 import type { NonceRecord } from '../store/nonces.js';
@@ -19,6 +20,8 @@ export interface AppContext {
   readonly attachments: AttachmentStore;
   /** The transparency log (key-transparency entries are appended in the directory's transactions). */
   readonly log: TransparencyLog;
+  /** The server's franking keys: application messages are tagged with the current one. */
+  readonly franking: FrankingKeys;
 }
 
 /** The authenticated caller of a signed request. */

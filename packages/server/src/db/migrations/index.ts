@@ -2,12 +2,17 @@ import type { Migration, MigrationProvider } from 'kysely';
 import type { Dialect } from '../schema.js';
 import { migration0001 } from './0001-init.js';
 import { migration0002 } from './0002-log.js';
+import { migration0003 } from './0003-franking.js';
 
 /** The numbered migrations, in order. Kysely's Migrator applies the ones not yet recorded. */
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
     async getMigrations(): Promise<Record<string, Migration>> {
-      return { '0001-init': migration0001(dialect), '0002-log': migration0002(dialect) };
+      return {
+        '0001-init': migration0001(dialect),
+        '0002-log': migration0002(dialect),
+        '0003-franking': migration0003(dialect),
+      };
     },
   };
 }
