@@ -70,6 +70,37 @@ export type WireErrorCode =
   | 'attachment.digest_mismatch'
   /** No such attachment. */
   | 'attachment.not_found'
+  /**
+   * A report is well-formed JSON but not a valid report (no reported message, a message twice,
+   * a context message after the last reported one, an opening field of the wrong length, an
+   * attachment body that is not canonical content, `detail.index`): fix the client.
+   */
+  | 'report.invalid'
+  /** An opening's context names another conversation than the report's (`detail.index`). */
+  | 'report.conversation_mismatch'
+  /**
+   * An opening does not verify under the server's franking key: altered body, wrong franking
+   * key, or a tag from another message, conversation or sender (`detail.index`). Counted.
+   */
+  | 'report.tag_mismatch'
+  /** An opening names a franking key id the server does not know (`detail.index`). Counted. */
+  | 'report.unknown_key'
+  /** The report window for a message has passed (`detail.index`). Counted. */
+  | 'report.expired'
+  /** The reporter's account already reported this message (`detail.serverSeq`). Counted. */
+  | 'report.replayed'
+  /**
+   * No device of the reporter's account was in the conversation when the message was sent, so
+   * the reporter cannot have received it (`detail.index`). Counted.
+   */
+  | 'report.not_received'
+  /**
+   * A reported attachment does not match what its message committed to (blob SHA-256, key,
+   * plaintext SHA-256 or size) (`detail.index`). Counted.
+   */
+  | 'report.attachment_mismatch'
+  /** A reported attachment's blob is no longer stored, so it cannot be verified (`detail.index`). */
+  | 'report.attachment_not_found'
   /** Too many requests: wait for `retry-after` seconds. */
   | 'rate.limited'
   /** Storage is temporarily unreachable; nothing was changed: retry with the same clientMessageId. */
@@ -108,6 +139,15 @@ export const ERROR_STATUS: Readonly<Record<WireErrorCode, number>> = {
   'attachment.too_large': 413,
   'attachment.digest_mismatch': 400,
   'attachment.not_found': 404,
+  'report.invalid': 400,
+  'report.conversation_mismatch': 400,
+  'report.tag_mismatch': 400,
+  'report.unknown_key': 400,
+  'report.expired': 410,
+  'report.replayed': 409,
+  'report.not_received': 403,
+  'report.attachment_mismatch': 400,
+  'report.attachment_not_found': 404,
   'rate.limited': 429,
   'service.unavailable': 503,
   internal: 500,

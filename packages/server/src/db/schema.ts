@@ -1,9 +1,11 @@
 import type { AttachmentChunksTable } from './tables/attachment-chunks.js';
 import type { AttachmentsTable } from './tables/attachments.js';
 import type { AccountsTable } from './tables/accounts.js';
+import type { BlocksTable } from './tables/blocks.js';
 import type { DevicesTable } from './tables/devices.js';
 import type { FrankingKeysTable } from './tables/franking-keys.js';
 import type { GroupMembersTable } from './tables/group-members.js';
+import type { GroupMembershipHistoryTable } from './tables/group-membership-history.js';
 import type { GroupsTable } from './tables/groups.js';
 import type { KeyPackagesTable } from './tables/key-packages.js';
 import type { LogCheckpointTable } from './tables/log-checkpoint.js';
@@ -12,6 +14,11 @@ import type { LogKeysTable } from './tables/log-keys.js';
 import type { LogSequenceTable } from './tables/log-sequence.js';
 import type { LogTilesTable } from './tables/log-tiles.js';
 import type { QueueItemsTable } from './tables/queue-items.js';
+import type { ReportFilesTable } from './tables/report-files.js';
+import type { ReportMessagesTable } from './tables/report-messages.js';
+import type { ReportRejectionsTable } from './tables/report-rejections.js';
+import type { ReportedOpeningsTable } from './tables/reported-openings.js';
+import type { ReportsTable } from './tables/reports.js';
 import type { RequestNoncesTable } from './tables/request-nonces.js';
 import type { SentMessagesTable } from './tables/sent-messages.js';
 
@@ -35,6 +42,15 @@ export interface DatabaseSchema {
   log_keys: LogKeysTable;
   // Message franking (src/franking): the server's HMAC keys, secret; not in TABLE_NAMES below.
   franking_keys: FrankingKeysTable;
+  // Report intake (migration 0004, decision 0004): listed in REPORT_TABLE_NAMES, not TABLE_NAMES
+  // (they hold revealed plaintext by design). group_membership_history is a messaging table.
+  group_membership_history: GroupMembershipHistoryTable;
+  reports: ReportsTable;
+  report_messages: ReportMessagesTable;
+  report_files: ReportFilesTable;
+  blocks: BlocksTable;
+  reported_openings: ReportedOpeningsTable;
+  report_rejections: ReportRejectionsTable;
 }
 
 export type TableName = keyof DatabaseSchema;
@@ -50,6 +66,17 @@ export const TABLE_NAMES: readonly TableName[] = [
   'request_nonces',
   'attachments',
   'attachment_chunks',
+  'group_membership_history',
+];
+
+/** The report intake tables (migration 0004): they hold what reporters revealed. */
+export const REPORT_TABLE_NAMES: readonly TableName[] = [
+  'reports',
+  'report_messages',
+  'report_files',
+  'blocks',
+  'reported_openings',
+  'report_rejections',
 ];
 
 export type Dialect = 'sqlite' | 'postgres';

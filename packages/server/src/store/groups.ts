@@ -31,6 +31,10 @@ export async function createGroup(
     .insertInto('group_members')
     .values({ group_id: input.groupId, device_id: input.creatorDeviceId, joined_at: input.now })
     .execute();
+  await tx.db
+    .insertInto('group_membership_history')
+    .values({ group_id: input.groupId, device_id: input.creatorDeviceId, joined_seq: 0, left_seq: null })
+    .execute();
 }
 
 async function roster(db: Reader, groupId: string): Promise<string[]> {
@@ -161,12 +165,31 @@ export async function applyCommit(tx: Tx, input: CommitInput): Promise<{ seq: nu
       .insertInto('group_members')
       .values(input.addedDevices.map((d) => ({ group_id: input.groupId, device_id: d, joined_at: input.now })))
       .execute();
+    // Report intake checks a reported message's seq against these (src/reports/membership.ts).
+    await tx.db
+      .insertInto('group_membership_history')
+      .values(
+        input.addedDevices.map((d) => ({
+          group_id: input.groupId,
+          device_id: d,
+          joined_seq: advanced.group_seq,
+          left_seq: null,
+        })),
+      )
+      .execute();
   }
   if (input.removedDevices.length > 0) {
     await tx.db
       .deleteFrom('group_members')
       .where('group_id', '=', input.groupId)
       .where('device_id', 'in', [...input.removedDevices])
+      .execute();
+    await tx.db
+      .updateTable('group_membership_history')
+      .set({ left_seq: advanced.group_seq })
+      .where('group_id', '=', input.groupId)
+      .where('device_id', 'in', [...input.removedDevices])
+      .where('left_seq', 'is', null)
       .execute();
   }
 

@@ -3,6 +3,7 @@ import type { Dialect } from '../schema.js';
 import { migration0001 } from './0001-init.js';
 import { migration0002 } from './0002-log.js';
 import { migration0003 } from './0003-franking.js';
+import { migration0004 } from './0004-reports.js';
 
 /** The numbered migrations, in order. Kysely's Migrator applies the ones not yet recorded. */
 export function migrationProvider(dialect: Dialect): MigrationProvider {
@@ -12,6 +13,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '0001-init': migration0001(dialect),
         '0002-log': migration0002(dialect),
         '0003-franking': migration0003(dialect),
+        '0004-reports': migration0004(dialect),
       };
     },
   };
