@@ -13,6 +13,8 @@ import type { LogEntriesTable } from './tables/log-entries.js';
 import type { LogKeysTable } from './tables/log-keys.js';
 import type { LogSequenceTable } from './tables/log-sequence.js';
 import type { LogTilesTable } from './tables/log-tiles.js';
+import type { LogWitnessedCheckpointTable } from './tables/log-witnessed-checkpoint.js';
+import type { LogWitnessesTable } from './tables/log-witnesses.js';
 import type { QueueItemsTable } from './tables/queue-items.js';
 import type { ReportFilesTable } from './tables/report-files.js';
 import type { ReportMessagesTable } from './tables/report-messages.js';
@@ -40,6 +42,8 @@ export interface DatabaseSchema {
   log_tiles: LogTilesTable;
   log_checkpoint: LogCheckpointTable;
   log_keys: LogKeysTable;
+  log_witnesses: LogWitnessesTable;
+  log_witnessed_checkpoint: LogWitnessedCheckpointTable;
   // Message franking (src/franking): the server's HMAC keys, secret; not in TABLE_NAMES below.
   franking_keys: FrankingKeysTable;
   // Report intake (migration 0004, decision 0004): listed in REPORT_TABLE_NAMES, not TABLE_NAMES

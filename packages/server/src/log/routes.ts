@@ -1,4 +1,11 @@
-import { decodeBase64Url, encodeBase64Url, isFulcrumError, utf8Decode } from '@fulcrum/common';
+import {
+  decodeBase64Url,
+  encodeBase64,
+  encodeBase64Url,
+  isFulcrumError,
+  utf8Decode,
+  utf8Encode,
+} from '@fulcrum/common';
 import {
   createTileHashReader,
   createTlogProof,
@@ -7,6 +14,7 @@ import {
   parseNote,
   parseCheckpointText,
   parseTilePath,
+  type TileSource,
   VOPRF_ELEMENT_SIZE,
 } from '@fulcrum/tlog';
 import { wireError } from '@fulcrum/wire';
@@ -33,7 +41,31 @@ const notFound = () => wireError('request.not_found', 'no such log resource');
  * beyond what the caller already holds.
  */
 export function logRoutes(app: FastifyInstance, db: Database, log: TransparencyLog): void {
-  const source = createDbTileSource(db.kysely);
+  const tiles = createDbTileSource(db.kysely);
+  const witnesses = log.witnesses;
+  /**
+   * The served checkpoint: with witnesses configured, the newest witnessed one (with its
+   * cosignature lines; none yet → 404), else the latest signed one. Receipts and `/log/kt` use
+   * the same one, so every checkpoint a client is handed carries the cosignatures.
+   */
+  const source: TileSource =
+    witnesses === undefined
+      ? tiles
+      : {
+          async read(path) {
+            if (path !== 'checkpoint') return tiles.read(path);
+            const row = await db.kysely
+              .selectFrom('log_witnessed_checkpoint')
+              .select('note')
+              .where('id', '=', 1)
+              .executeTakeFirst();
+            return row === undefined ? undefined : utf8Encode(row.note);
+          },
+        };
+  const servedSize = async (): Promise<number> => {
+    const note = await source.read('checkpoint');
+    return note === undefined ? 0 : parseCheckpointText(parseNote(utf8Decode(note)).text).size;
+  };
 
   app.get('/log/checkpoint', async (_request, reply) => {
     const note = await source.read('checkpoint');
@@ -42,6 +74,42 @@ export function logRoutes(app: FastifyInstance, db: Database, log: TransparencyL
   });
 
   app.get('/log/key', async (_request, reply) => reply.type(TEXT).send(`${log.keys.vkey}\n`));
+
+  /**
+   * The witnesses this log submits to and what each last cosigned, and the served checkpoint's
+   * size and cosigners by configured name (for a transparency page; the authoritative data is
+   * the note at `/log/checkpoint`, which a reader verifies itself).
+   */
+  app.get('/log/witnesses', async (_request, reply) => {
+    const note = await source.read('checkpoint');
+    let checkpoint: { size: number; rootHash: string; cosignedBy: string[] } | null = null;
+    if (note !== undefined) {
+      const parsed = parseNote(utf8Decode(note));
+      const cp = parseCheckpointText(parsed.text);
+      const names = witnesses?.names() ?? new Map<string, string>();
+      checkpoint = {
+        size: cp.size,
+        rootHash: encodeBase64(cp.rootHash),
+        cosignedBy: parsed.signatures.flatMap((sig) => {
+          const name = names.get(`${sig.name}\0${sig.keyId}`);
+          return name === undefined ? [] : [name];
+        }),
+      };
+    }
+    const latest = await db.kysely
+      .selectFrom('log_checkpoint')
+      .select('size')
+      .where('id', '=', 1)
+      .executeTakeFirstOrThrow();
+    return reply.header('cache-control', CHECKPOINT_CACHE).send({
+      origin: log.keys.origin,
+      logKey: log.keys.vkey,
+      quorum: witnesses?.quorum ?? 0,
+      latestSignedSize: latest.size,
+      checkpoint,
+      witnesses: witnesses === undefined ? [] : await witnesses.status(),
+    });
+  });
 
   app.get<{ Params: { '*': string } }>('/log/tile/*', async (request, reply) => {
     const path = `tile/${request.params['*']}`;
@@ -91,16 +159,12 @@ export function logRoutes(app: FastifyInstance, db: Database, log: TransparencyL
     const subjects =
       kind === 'device' ? [`device:${id}`, `revoked:${id}`] : kind === 'account' ? [`account:${id}`] : undefined;
     if (subjects === undefined || id.length > 64) throw notFound();
-    const cp = await db.kysely
-      .selectFrom('log_checkpoint')
-      .select('size')
-      .where('id', '=', 1)
-      .executeTakeFirstOrThrow();
+    const size = await servedSize();
     const rows = await db.kysely
       .selectFrom('log_entries')
       .select(['idx', 'entry'])
       .where('subject', 'in', subjects)
-      .where('idx', '<', cp.size)
+      .where('idx', '<', size)
       .orderBy('idx')
       .execute();
     if (rows.length === 0) throw notFound();
