@@ -204,3 +204,5 @@ export {
   moderationRegistry,
 } from './moderation-entries.js';
 export type { ModerationAction, ModerationEventEntry, ModerationRole } from './moderation-entries.js';
+export { EVIDENCE_BUNDLE_ENTRY, EVIDENCE_COMMITMENT_SIZE, evidenceRegistry } from './evidence-entries.js';
+export type { EvidenceBundleEntry } from './evidence-entries.js';
