@@ -10,6 +10,7 @@ import {
 } from './franking/franking-keys.js';
 import type { BucketOptions } from './http/rate-limit.js';
 import type { TransparencyLogOptions } from './log/transparency-log.js';
+import type { ModerationOptions } from './moderation/service.js';
 import { DEFAULT_GROUP_COMMIT, type GroupCommitOptions } from './write-queue.js';
 
 /** What `startServer` takes. Only `storage` is required. */
@@ -43,6 +44,11 @@ export interface ServerConfig {
   /** The transparency log (origin, integration interval, batch): see src/log. */
   transparencyLog?: TransparencyLogOptions;
   /**
+   * Moderation (docs/protocol.md §Moderation): `leaseMs` (default 15 min) is how long a claim holds;
+   * `authority` is the authority-reports part's hook (decision 0004), called in decisions' transactions.
+   */
+  moderation?: ModerationOptions;
+  /**
    * Token-bucket rate limits, in memory per process (README §Limits); `false` turns them off.
    * `device`: every authenticated request, per device, counted after authentication (default
    * burst 300, 100/s). `accountCreation`: unauthenticated `POST /v1/accounts`, per client address
@@ -55,6 +61,11 @@ export interface ServerConfig {
    * with 4408: the device re-drains its durable queue on reconnect (docs/protocol.md).
    */
   wsSendBuffer?: Partial<WsSendBufferOptions>;
+  /**
+   * A directory holding the built web app (`packages/web/dist`): served at `/` with an SPA
+   * fallback (http/web-static.ts). Absent: `/` serves nothing. Never shadows `/v1` or `/log`.
+   */
+  webDir?: string;
   /**
    * Message franking keys (docs/protocol.md §Franking): `rotationPeriodMs` (default 7 days) is how
    * long one key tags messages; `reportWindowMs` (default 90 days) how long after it retires its
@@ -87,10 +98,12 @@ export interface ResolvedConfig {
   readonly idempotencyWindowMs: number;
   readonly wsAuthTimeoutMs: number;
   readonly transparencyLog: TransparencyLogOptions;
+  readonly moderation: ModerationOptions;
   readonly rateLimit:
     | { readonly device: BucketOptions; readonly accountCreation: BucketOptions; readonly maxKeys: number }
     | undefined;
   readonly wsSendBuffer: WsSendBufferOptions;
+  readonly webDir: string | undefined;
   readonly franking: FrankingKeyOptions;
 }
 
@@ -153,6 +166,10 @@ export function resolveConfig(config: ServerConfig): ResolvedConfig {
     idempotencyWindowMs: positiveInt(config.idempotencyWindowMs, 7 * 24 * 3600_000, 'idempotencyWindowMs'),
     wsAuthTimeoutMs: positiveInt(config.wsAuthTimeoutMs, LIMITS.wsAuthTimeoutMs, 'wsAuthTimeoutMs'),
     transparencyLog: Object.freeze({ ...config.transparencyLog }),
+    moderation: Object.freeze({
+      ...config.moderation,
+      leaseMs: positiveInt(config.moderation?.leaseMs, 15 * 60_000, 'moderation.leaseMs'),
+    }),
     rateLimit:
       config.rateLimit === false
         ? undefined
@@ -166,6 +183,7 @@ export function resolveConfig(config: ServerConfig): ResolvedConfig {
             maxKeys: positiveInt(config.rateLimit?.maxKeys, 100_000, 'rateLimit.maxKeys'),
           }),
     wsSendBuffer: resolveSendBuffer(config.wsSendBuffer),
+    webDir: config.webDir,
     franking: Object.freeze({
       rotationPeriodMs: positiveInt(
         config.franking?.rotationPeriodMs,
