@@ -15,15 +15,12 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import { authenticate } from './auth.js';
 import type { AppContext } from './context.js';
 import { describeInternalError, toWireError } from './errors.js';
-import { moderationRoutes } from '../moderation/routes.js';
-import { ModerationService } from '../moderation/service.js';
 import { accountRoutes } from './routes/accounts.js';
 import { attachmentRoutes } from './routes/attachments.js';
 import { groupRoutes } from './routes/groups.js';
 import { healthRoutes } from './routes/health.js';
 import { keyPackageRoutes } from './routes/key-packages.js';
 import { queueRoutes } from './routes/queue.js';
-import { reportRoutes } from './routes/reports.js';
 import { logRoutes } from '../log/routes.js';
 import { RateLimiter, type TakeResult } from './rate-limit.js';
 import { SignatureVerifier } from './signature.js';
@@ -168,9 +165,7 @@ export async function buildApp(
   groupRoutes(app, ctx);
   queueRoutes(app, ctx);
   attachmentRoutes(app, ctx);
-  reportRoutes(app, ctx);
   logRoutes(app, ctx.db, ctx.log);
-  moderationRoutes(app, ctx, new ModerationService(ctx.config.moderation));
   const sessions = wsRoutes(app, ctx, verifier);
   if (ctx.config.webDir !== undefined) webStaticRoutes(app, ctx.config.webDir);
   return { app, sessions };
