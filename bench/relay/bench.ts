@@ -15,6 +15,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDeviceState, createMlsClient } from '@fulcrum/e2ee';
+import { commitMessage, createFrankingKey, encodeFrankedEnvelope, encodeFrankingAad } from '@fulcrum/franking';
 import { pgConnectionConfig } from '@fulcrum/server';
 import {
   rawRequest,
@@ -285,7 +286,15 @@ async function setupFulcrum(sendUrl: string, tag: string): Promise<FulcrumPair[]
     group = added.group;
     const payloads: Uint8Array[] = [];
     for (let k = 0; k < WINDOW; k++) {
-      const enc = await sMls.encryptMessage(group, randomBytes(PLAINTEXT_BYTES));
+      // Franked like a real client's message (docs/protocol.md §Franking): the relay refuses others.
+      const body = new Uint8Array(randomBytes(PLAINTEXT_BYTES - 33));
+      const frankingKey = createFrankingKey();
+      const commitment = commitMessage({ frankingKey, conversationId: group.groupId, body });
+      const enc = await sMls.encryptMessage(
+        group,
+        encodeFrankedEnvelope({ frankingKey, body }),
+        encodeFrankingAad(commitment),
+      );
       group = enc.group;
       payloads.push(enc.message);
     }

@@ -14,7 +14,9 @@ export type FrankingErrorCode =
   /** The context's sender is not the MLS sender of the message: drop and flag it. */
   | 'franking.sender_mismatch'
   /** A context field is out of range (negative or non-integer number, oversized id). */
-  | 'franking.bad_context';
+  | 'franking.bad_context'
+  /** Authenticated data or franked envelope not in the v1 format (docs/protocol.md §Franking). */
+  | 'franking.malformed';
 
 export type FrankingError = FulcrumError<FrankingErrorCode>;
 

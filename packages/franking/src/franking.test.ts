@@ -8,6 +8,10 @@ import {
   createFrankingKey,
   createServerFrankingKey,
   createServerTag,
+  decodeFrankedEnvelope,
+  encodeFrankedEnvelope,
+  encodeFrankingAad,
+  parseFrankingAad,
   verifyCommitment,
   verifyReceivedMessage,
   verifyReportOpening,
@@ -194,5 +198,35 @@ describe('recipient check on delivery', () => {
     expect(codeOf(() => verifyReceivedMessage({ ...input, body: utf8Encode('other') }))).toBe(
       'franking.commitment_mismatch',
     );
+  });
+});
+
+describe('wire formats (authenticated data, franked envelope)', () => {
+  it('authenticated data is 0x01 ‖ commitment and parses back; anything else is malformed', () => {
+    const { commitment } = setup();
+    const aad = encodeFrankingAad(commitment);
+    expect(aad.length).toBe(33);
+    expect(aad[0]).toBe(1);
+    expect(parseFrankingAad(aad)).toEqual(commitment);
+    expect(codeOf(() => parseFrankingAad(new Uint8Array(0)))).toBe('franking.malformed');
+    expect(codeOf(() => parseFrankingAad(aad.subarray(0, 32)))).toBe('franking.malformed');
+    expect(codeOf(() => parseFrankingAad(concatBytes(aad, new Uint8Array(1))))).toBe('franking.malformed');
+    expect(codeOf(() => parseFrankingAad(concatBytes(Uint8Array.of(2), commitment)))).toBe('franking.malformed');
+  });
+
+  it('envelope round-trips for any body and refuses other versions and short input', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ maxLength: 300 }), (k, body) => {
+        const bytes = encodeFrankedEnvelope({ frankingKey: k, body });
+        expect(bytes.length).toBe(33 + body.length);
+        const back = decodeFrankedEnvelope(bytes);
+        expect(back.frankingKey).toEqual(k);
+        expect(back.body).toEqual(body);
+      }),
+    );
+    expect(codeOf(() => decodeFrankedEnvelope(new Uint8Array(32)))).toBe('franking.malformed');
+    const ok = encodeFrankedEnvelope({ frankingKey: createFrankingKey(), body: utf8Encode('x') });
+    ok[0] = 2;
+    expect(codeOf(() => decodeFrankedEnvelope(ok))).toBe('franking.malformed');
   });
 });

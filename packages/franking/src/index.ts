@@ -17,3 +17,13 @@ export {
 export type { FrankingContext, ServerFrankingKey, TagVerificationPolicy } from './server-tag.js';
 export { verifyReceivedMessage, verifyReportOpening } from './report.js';
 export type { ReportOpening, VerifiedReportedMessage } from './report.js';
+export {
+  FRANKED_ENVELOPE_VERSION,
+  FRANKING_AAD_LENGTH,
+  FRANKING_AAD_VERSION,
+  decodeFrankedEnvelope,
+  encodeFrankedEnvelope,
+  encodeFrankingAad,
+  parseFrankingAad,
+} from './wire-format.js';
+export type { FrankedEnvelope } from './wire-format.js';

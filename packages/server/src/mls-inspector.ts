@@ -7,6 +7,7 @@ import {
   verifyDeviceCertificate,
   type VerifiedDeviceCertificate,
 } from '@fulcrum/e2ee';
+import { parseFrankingAad } from '@fulcrum/franking';
 import { deriveAccountId, LIMITS, type WireErrorCode, wireError } from '@fulcrum/wire';
 
 const DEVICE_ID = /^[A-Za-z0-9_-]{22}$/;
@@ -111,11 +112,33 @@ export class MlsInspector {
     return { epoch: this.#epoch(meta.epoch, meta.groupId, groupId) };
   }
 
-  /** An application message (PrivateMessage) or proposal (Public- or PrivateMessage) for `groupId`. */
-  readMessage(bytes: Uint8Array, groupId: Uint8Array): { epoch: number; kind: 'application' | 'proposal' } {
+  /**
+   * An application message (PrivateMessage) or proposal (Public- or PrivateMessage) for `groupId`.
+   * An application message must carry a franking commitment as its authenticated data
+   * (`0x01 ‖ 32 bytes`, docs/protocol.md §Franking), returned as `commitment`;
+   * `franking.bad_commitment` otherwise.
+   */
+  readMessage(
+    bytes: Uint8Array,
+    groupId: Uint8Array,
+  ): { epoch: number; kind: 'application'; commitment: Uint8Array } | { epoch: number; kind: 'proposal' } {
     const meta = this.#meta(bytes, LIMITS.messageMaxBytes);
     if (meta.wireFormat === 'private' && meta.contentType === 'application') {
-      return { epoch: this.#epoch(meta.epoch, meta.groupId, groupId), kind: 'application' };
+      const epoch = this.#epoch(meta.epoch, meta.groupId, groupId);
+      let commitment: Uint8Array;
+      try {
+        commitment = parseFrankingAad(meta.authenticatedData);
+      } catch (err) {
+        if (isFulcrumError(err) && err.code === 'franking.malformed') {
+          throw wireError(
+            'franking.bad_commitment',
+            'an application message’s authenticated data must be 0x01 and a 32-byte franking commitment',
+            { length: meta.authenticatedData.length },
+          );
+        }
+        throw err;
+      }
+      return { epoch, kind: 'application', commitment };
     }
     if ((meta.wireFormat === 'public' || meta.wireFormat === 'private') && meta.contentType === 'proposal') {
       return { epoch: this.#epoch(meta.epoch, meta.groupId, groupId), kind: 'proposal' };

@@ -28,6 +28,7 @@ import {
   publishKeyPackages,
   registerMember,
   unb64,
+  encryptFranked,
 } from './mls-fixtures.js';
 
 const conforms = (schema: Parameters<typeof createValidator>[0], value: unknown) => {
@@ -114,7 +115,7 @@ describe.each(['sqlite', 'postgres'] as const)('API flow with real MLS (%s)', (d
     expect(alice2.group?.epoch).toBe(1n);
     expect(bob.group?.epoch).toBe(1n);
 
-    const hello = await alice1.mls.encryptMessage(alice1.group, new TextEncoder().encode('hello from alice'));
+    const hello = await encryptFranked(alice1, new TextEncoder().encode('hello from alice'));
     alice1.group = hello.group;
     const sent = await postMessage(alice1, groupId, hello.message);
     expect(sent.status).toBe(200);
@@ -144,14 +145,14 @@ describe.each(['sqlite', 'postgres'] as const)('API flow with real MLS (%s)', (d
     });
     expect(await snapshot(p.db)).toEqual(before);
     // A message alice1 encrypted in epoch 1 before seeing the commit is refused as stale too.
-    const staleMsg = await alice1.mls.encryptMessage(alice1.group!, new TextEncoder().encode('too late'));
+    const staleMsg = await encryptFranked(alice1, new TextEncoder().encode('too late'));
     const refused = await postMessage(alice1, groupId, staleMsg.message);
     expect(refused.status).toBe(409);
     expect((refused.body as unknown as { error: { detail: unknown } }).error.detail).toEqual({ epoch: 2 });
     // The loser processes the winning commit and rebases its message onto the new epoch.
     await catchUp(alice2);
     await catchUp(alice1);
-    const msg = await alice2.mls.encryptMessage(alice2.group!, new TextEncoder().encode('after the race'));
+    const msg = await encryptFranked(alice2, new TextEncoder().encode('after the race'));
     alice2.group = msg.group;
     expect((await postMessage(alice2, groupId, msg.message)).status).toBe(200);
     sentPayloads.push(msg.message);
@@ -160,7 +161,7 @@ describe.each(['sqlite', 'postgres'] as const)('API flow with real MLS (%s)', (d
   });
 
   it('answers a retried send with the first answer and queues nothing twice', async () => {
-    const msg = await bob.mls.encryptMessage(bob.group!, new TextEncoder().encode('exactly once, please'));
+    const msg = await encryptFranked(bob, new TextEncoder().encode('exactly once, please'));
     bob.group = msg.group;
     const id = randomId();
     const first = await postMessage(bob, groupId, msg.message, id);

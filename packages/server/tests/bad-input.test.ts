@@ -24,6 +24,7 @@ import {
   publishKeyPackages,
   registerMember,
   addMemberDevice,
+  encryptFranked,
 } from './mls-fixtures.js';
 
 const isErrorBody = createValidator(ErrorBody);
@@ -335,7 +336,7 @@ describe.each(['sqlite', 'postgres'] as const)('bad input (%s)', (dialect) => {
       postCommit(alice, otherId, { commit: update.commit, addedDevices: [], removedDevices: [] }),
     );
     // An application message is not a commit, and a commit is not an application message.
-    const app = await alice.mls.encryptMessage(alice.group!, new TextEncoder().encode('hi'));
+    const app = await encryptFranked(alice, new TextEncoder().encode('hi'));
     await refused('mls.malformed', () =>
       postCommit(alice, groupId, { commit: app.message, addedDevices: [], removedDevices: [] }),
     );

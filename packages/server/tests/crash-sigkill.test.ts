@@ -11,7 +11,17 @@ import { rawRequest } from '@fulcrum/testkit';
 import type { QueueItem, QueueResponse } from '@fulcrum/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ServeChild, serveStorageArgs, spawnServe } from './fixtures/serve-child.js';
-import { b64, claim, type Member, postCommit, publishKeyPackages, registerMember, unb64 } from './mls-fixtures.js';
+import {
+  b64,
+  claim,
+  encryptFranked,
+  type Member,
+  openFranked,
+  postCommit,
+  publishKeyPackages,
+  registerMember,
+  unb64,
+} from './mls-fixtures.js';
 
 const TOTAL = 240;
 const WORKERS = 24;
@@ -55,7 +65,7 @@ describe.each(['sqlite', 'postgres'] as const)('SIGKILL mid-stream (%s)', (diale
   it('loses no acknowledged send and duplicates none; the group continues', async () => {
     const sends: { id: string; message: Uint8Array }[] = [];
     for (let i = 0; i < TOTAL; i++) {
-      const m = await alice.mls.encryptMessage(alice.group!, new TextEncoder().encode(`crash ${i}`));
+      const m = await encryptFranked(alice, new TextEncoder().encode(`crash ${i}`));
       alice.group = m.group;
       sends.push({ id: b64(randomBytes(16)), message: m.message });
     }
@@ -164,9 +174,11 @@ describe.each(['sqlite', 'postgres'] as const)('SIGKILL mid-stream (%s)', (diale
     });
     expect(tail.body.items.map((q) => q.kind)).toEqual(['commit']);
     bobGroup = (await bob.mls.processMessage(bobGroup, unb64(tail.body.items[0]!.payload))).group;
-    const after = await alice.mls.encryptMessage(alice.group, new TextEncoder().encode('after the crash'));
+    const after = await encryptFranked(alice, new TextEncoder().encode('after the crash'));
     const read = await bob.mls.processMessage(bobGroup, after.message);
-    expect(read.kind === 'application' && new TextDecoder().decode(read.plaintext)).toBe('after the crash');
+    expect(read.kind === 'application' && new TextDecoder().decode(openFranked(read.plaintext))).toBe(
+      'after the crash',
+    );
 
     console.log(
       `crash (${dialect}): ${attempted} sends started, ${ackedAtKill} acknowledged before SIGKILL, ` +

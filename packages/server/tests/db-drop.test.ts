@@ -23,6 +23,7 @@ import {
   publishKeyPackages,
   registerMember,
   unb64,
+  encryptFranked,
 } from './mls-fixtures.js';
 
 const POSTGRES_URL = process.env.FULCRUM_TEST_POSTGRES ?? 'postgres://127.0.0.1:5432/test';
@@ -133,7 +134,7 @@ describe('PostgreSQL connections drop while the server runs', () => {
 
   /** Encrypts one message now (MLS state advances once per message, retries reuse the bytes). */
   async function prepare(text: string): Promise<{ id: string; text: string; message: Uint8Array }> {
-    const enc = await alice.mls.encryptMessage(alice.group!, new TextEncoder().encode(text));
+    const enc = await encryptFranked(alice, new TextEncoder().encode(text));
     alice.group = enc.group;
     return { id: b64(randomBytes(16)), text, message: enc.message };
   }

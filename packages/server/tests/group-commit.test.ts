@@ -10,6 +10,7 @@ import {
   postMessage,
   publishKeyPackages,
   registerMember,
+  encryptFranked,
 } from './mls-fixtures.js';
 import { rawRequest } from '@fulcrum/testkit';
 
@@ -45,7 +46,7 @@ describe.each(['sqlite', 'postgres'] as const)('group commit over HTTP (%s)', (d
   it('batches 200 concurrent sends into far fewer transactions, losing and duplicating none', async () => {
     const messages: Uint8Array[] = [];
     for (let i = 0; i < 200; i++) {
-      const m = await alice.mls.encryptMessage(alice.group!, new TextEncoder().encode(`m${i}`));
+      const m = await encryptFranked(alice, new TextEncoder().encode(`m${i}`));
       alice.group = m.group;
       messages.push(m.message);
     }

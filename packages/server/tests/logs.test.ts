@@ -10,6 +10,7 @@ import {
   publishKeyPackages,
   registerMember,
   type Member,
+  encryptFranked,
 } from './mls-fixtures.js';
 
 describe.each(['sqlite', 'postgres'] as const)('logs (%s)', (dialect) => {
@@ -53,7 +54,7 @@ describe.each(['sqlite', 'postgres'] as const)('logs (%s)', (dialect) => {
     });
     alice.group = add.group;
     secrets.push(b64(add.commit), b64(add.welcome!));
-    const msg = await alice.mls.encryptMessage(alice.group, new TextEncoder().encode('the plaintext'));
+    const msg = await encryptFranked(alice, new TextEncoder().encode('the plaintext'));
     await postMessage(alice, groupId, msg.message);
     secrets.push(b64(msg.message), 'the plaintext');
     // A request whose signature, nonce and body digest we know.

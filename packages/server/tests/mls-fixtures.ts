@@ -1,6 +1,22 @@
-import { createDeviceState, createMlsClient, type DeviceState, type GroupState, type MlsClient } from '@fulcrum/e2ee';
+import {
+  createDeviceState,
+  createMlsClient,
+  type DeviceState,
+  type EncryptResult,
+  type GroupState,
+  type MlsClient,
+} from '@fulcrum/e2ee';
+import {
+  commitMessage,
+  createFrankingKey,
+  decodeFrankedEnvelope,
+  encodeFrankedEnvelope,
+  encodeFrankingAad,
+  parseFrankingAad,
+  verifyReceivedMessage,
+} from '@fulcrum/franking';
 import { rawRequest, registerTestAccount, serverKeyDirectory, type TestDevice, addTestDevice } from '@fulcrum/testkit';
-import type { ClaimKeyPackagesResponse, QueueItem, QueueResponse } from '@fulcrum/wire';
+import type { ClaimKeyPackagesResponse, QueueItem, QueueResponse, SendMessageResponse } from '@fulcrum/wire';
 import { expect } from 'vitest';
 
 export const b64 = (b: Uint8Array): string => Buffer.from(b).toString('base64url');
@@ -53,6 +69,22 @@ export async function fetchItems(m: Member, after = m.seen): Promise<QueueItem[]
   return res.body.items;
 }
 
+/**
+ * Encrypts `body` as a franked application message (docs/protocol.md §Franking): the MLS plaintext
+ * is `0x01 ‖ fresh franking key ‖ body`, the authenticated data `0x01 ‖ commitment`.
+ */
+export async function encryptFranked(m: Member, body: Uint8Array): Promise<EncryptResult> {
+  const group = m.group as GroupState;
+  const frankingKey = createFrankingKey();
+  const commitment = commitMessage({ frankingKey, conversationId: group.groupId, body });
+  return m.mls.encryptMessage(group, encodeFrankedEnvelope({ frankingKey, body }), encodeFrankingAad(commitment));
+}
+
+/** The body of a franked MLS plaintext (no check; `catchUp` checks the commitment and stamp). */
+export function openFranked(plaintext: Uint8Array): Uint8Array {
+  return decodeFrankedEnvelope(plaintext).body;
+}
+
 /** Fetches and processes everything queued for `m` (Welcome → join; commits and messages → process). */
 export async function catchUp(m: Member): Promise<string[]> {
   const texts: string[] = [];
@@ -68,7 +100,27 @@ export async function catchUp(m: Member): Promise<string[]> {
     } else if (m.group !== undefined) {
       const r = await m.mls.processMessage(m.group, payload);
       m.group = r.group;
-      if (r.kind === 'application') texts.push(new TextDecoder().decode(r.plaintext));
+      if (r.kind === 'application') {
+        // Every relayed application message carries the server's stamp, and its commitment opens.
+        const stamp = item.franking;
+        expect(stamp).toBeDefined();
+        const { frankingKey, body } = decodeFrankedEnvelope(r.plaintext);
+        verifyReceivedMessage({
+          body,
+          frankingKey,
+          commitment: parseFrankingAad(r.authenticatedData),
+          context: {
+            conversationId: m.group.groupId,
+            epoch: stamp!.epoch,
+            senderDeviceId: item.senderDeviceId ?? '',
+            serverSeq: stamp!.seq,
+            serverTime: stamp!.serverTime,
+            keyId: stamp!.keyId,
+          },
+          mlsSenderDeviceId: r.sender.certificate.deviceId,
+        });
+        texts.push(new TextDecoder().decode(body));
+      }
     }
   }
   return texts;
@@ -98,7 +150,7 @@ export async function postCommit(
 }
 
 export async function postMessage(m: Member, groupId: string, message: Uint8Array, clientMessageId?: string) {
-  return rawRequest<{ seq: number }>(m.url, 'POST', `/v1/groups/${groupId}/messages`, {
+  return rawRequest<SendMessageResponse>(m.url, 'POST', `/v1/groups/${groupId}/messages`, {
     signer: m.device,
     body: {
       clientMessageId: clientMessageId ?? b64(crypto.getRandomValues(new Uint8Array(16))),

@@ -19,6 +19,7 @@ import {
   postMessage,
   publishKeyPackages,
   registerMember,
+  encryptFranked,
 } from './mls-fixtures.js';
 
 describe('two server processes on PostgreSQL + NATS', () => {
@@ -83,7 +84,7 @@ describe('two server processes on PostgreSQL + NATS', () => {
     const n = 40;
     const messages: Uint8Array[] = [];
     for (let i = 0; i < n; i++) {
-      const m = await alice.mls.encryptMessage(alice.group!, new TextEncoder().encode(`cross ${i}`));
+      const m = await encryptFranked(alice, new TextEncoder().encode(`cross ${i}`));
       alice.group = m.group;
       messages.push(m.message);
     }
@@ -113,7 +114,7 @@ describe('two server processes on PostgreSQL + NATS', () => {
     const before = (await fetchItems(bobB, 0)).length;
     await onB.waitForItems(before);
     const aliceOnA: Member = { ...alice, url: a.url };
-    const m = await alice.mls.encryptMessage(alice.group!, new TextEncoder().encode('via A'));
+    const m = await encryptFranked(alice, new TextEncoder().encode('via A'));
     alice.group = m.group;
     expect((await postMessage(aliceOnA, groupId, m.message)).status).toBe(200);
     const items = await onB.waitForItems(before + 1, 10_000);

@@ -19,6 +19,7 @@ import {
   postMessage,
   publishKeyPackages,
   registerMember,
+  encryptFranked,
 } from './mls-fixtures.js';
 
 const SEND_BUFFER = {
@@ -109,7 +110,7 @@ describe('WebSocket send buffer (sqlite)', () => {
     let sentBytes = 0;
     for (let i = 0; i < MESSAGES; i++) {
       plaintext[0] = i;
-      const m = await alice.mls.encryptMessage(alice.group!, plaintext);
+      const m = await encryptFranked(alice, plaintext);
       alice.group = m.group;
       sentBytes += m.message.length;
       expect((await postMessage(alice, groupId, m.message)).status).toBe(200);

@@ -13,6 +13,7 @@ import {
   postMessage,
   publishKeyPackages,
   registerMember,
+  encryptFranked,
 } from './mls-fixtures.js';
 
 const isServerFrame = createValidator(WsServerFrame);
@@ -25,7 +26,7 @@ describe.each(['sqlite', 'postgres'] as const)('WebSocket (%s)', (dialect) => {
   let groupId: string;
 
   async function send(text: string): Promise<void> {
-    const m = await alice.mls.encryptMessage(alice.group!, new TextEncoder().encode(text));
+    const m = await encryptFranked(alice, new TextEncoder().encode(text));
     alice.group = m.group;
     expect((await postMessage(alice, groupId, m.message)).status).toBe(200);
   }
@@ -91,7 +92,7 @@ describe.each(['sqlite', 'postgres'] as const)('WebSocket (%s)', (dialect) => {
     const start = (await fetchItems(bob2, 0)).length;
     const messages: Uint8Array[] = [];
     for (let i = 0; i < 40; i++) {
-      const m = await alice.mls.encryptMessage(alice.group!, new TextEncoder().encode(`burst ${i}`));
+      const m = await encryptFranked(alice, new TextEncoder().encode(`burst ${i}`));
       alice.group = m.group;
       messages.push(m.message);
     }

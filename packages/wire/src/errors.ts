@@ -64,6 +64,11 @@ export type WireErrorCode =
   | 'group.roster_mismatch'
   /** Not a well-formed MLS message of the expected wire format, content type or group. */
   | 'mls.malformed'
+  /**
+   * An application message whose MLS authenticated_data is not `0x01 ‖ 32-byte commitment`
+   * (docs/protocol.md §Franking): frank the message (fresh franking key, commitment) and resend.
+   */
+  | 'franking.bad_commitment'
   /** The upload is over the server's attachment limit (`detail.limit` bytes). */
   | 'attachment.too_large'
   /** The uploaded bytes do not hash to `fulcrum-content-sha256`: re-upload. */
@@ -136,6 +141,7 @@ export const ERROR_STATUS: Readonly<Record<WireErrorCode, number>> = {
   'group.stale_epoch': 409,
   'group.roster_mismatch': 400,
   'mls.malformed': 400,
+  'franking.bad_commitment': 400,
   'attachment.too_large': 413,
   'attachment.digest_mismatch': 400,
   'attachment.not_found': 404,

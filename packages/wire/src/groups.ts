@@ -2,6 +2,7 @@ import { type Static, Type } from '@sinclair/typebox';
 import { base64UrlBytes } from './base64url.js';
 import { ClientMessageId, DeviceId, Epoch, GroupId, Seq } from './ids.js';
 import { LIMITS } from './limits.js';
+import { FrankingStamp } from './queue.js';
 
 const strict = { additionalProperties: false } as const;
 
@@ -51,6 +52,10 @@ export const SendMessageRequest = Type.Object(
   strict,
 );
 export type SendMessageRequest = Static<typeof SendMessageRequest>;
-/** `seq`: the message's position in the group's order (strictly increasing per group). */
-export const SendMessageResponse = Type.Object({ seq: Seq }, strict);
+/**
+ * `seq`: the message's position in the group's order (strictly increasing per group). `franking`:
+ * for an application message, the stamp every recipient got with it (the sender keeps it to be
+ * able to report its own message's context, and to check what recipients were handed).
+ */
+export const SendMessageResponse = Type.Object({ seq: Seq, franking: Type.Optional(FrankingStamp) }, strict);
 export type SendMessageResponse = Static<typeof SendMessageResponse>;

@@ -61,7 +61,15 @@ export {
   UploadKeyPackagesResponse,
 } from './keypackages.js';
 export { BODY_LIMITS, base64UrlLength, LIMITS, WS_CLOSE } from './limits.js';
-export { AckRequest, AckResponse, QueueItem, QueueItemKind, QueueQuery, QueueResponse } from './queue.js';
+export {
+  AckRequest,
+  AckResponse,
+  FrankingStamp,
+  QueueItem,
+  QueueItemKind,
+  QueueQuery,
+  QueueResponse,
+} from './queue.js';
 export { buildPath, OCTET_STREAM, routes, WS_PATH } from './routes.js';
 export type { RouteName, RouteSpec } from './routes.js';
 export {

@@ -1,6 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { base64UrlBytes } from './base64url.js';
-import { DeviceId, GroupId, Seq, TimeMs } from './ids.js';
+import { base64UrlBytes, base64UrlExact } from './base64url.js';
+import { DeviceId, Epoch, GroupId, Seq, TimeMs } from './ids.js';
 import { LIMITS } from './limits.js';
 
 const strict = { additionalProperties: false } as const;
@@ -16,9 +16,27 @@ export const QueueItemKind = Type.Union([
 export type QueueItemKind = Static<typeof QueueItemKind>;
 
 /**
+ * The server's franking stamp of an application message (docs/protocol.md §Franking): its HMAC
+ * `tag` (32 bytes) under key `keyId` over the sender's commitment and the context (group id,
+ * `epoch`, sender device, the group `seq`, `serverTime`, `keyId`). The same for every recipient.
+ */
+export const FrankingStamp = Type.Object(
+  {
+    keyId: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }),
+    tag: base64UrlExact(32, 'franking tag'),
+    serverTime: TimeMs,
+    epoch: Epoch,
+    seq: Seq,
+  },
+  strict,
+);
+export type FrankingStamp = Static<typeof FrankingStamp>;
+
+/**
  * One item of a device's durable FIFO queue. `seq` is strictly increasing per device (gap-free
  * while nothing is acknowledged); `payload` is the MLSMessage bytes, or for `event` the UTF-8
- * JSON of a `QueueEvent`, base64url. `senderDeviceId` is absent for events.
+ * JSON of a `QueueEvent`, base64url. `senderDeviceId` is absent for events. `franking` is present
+ * exactly on application messages.
  */
 export const QueueItem = Type.Object(
   {
@@ -28,6 +46,7 @@ export const QueueItem = Type.Object(
     senderDeviceId: Type.Optional(DeviceId),
     payload: base64UrlBytes(0, LIMITS.welcomeMaxBytes, 'MLSMessage or event JSON'),
     serverTime: TimeMs,
+    franking: Type.Optional(FrankingStamp),
   },
   strict,
 );

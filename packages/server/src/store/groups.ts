@@ -1,9 +1,12 @@
-import type { GroupRecord } from '@fulcrum/wire';
+import { encodeBase64Url } from '@fulcrum/common';
+import type { ServerFrankingKey } from '@fulcrum/franking';
+import type { FrankingStamp, GroupRecord } from '@fulcrum/wire';
 import { wireError } from '@fulcrum/wire';
 import type { Kysely } from 'kysely';
 import type { Tx } from '../db/database.js';
 import type { DatabaseSchema } from '../db/schema.js';
 import type { SentMessagesTable } from '../db/tables/sent-messages.js';
+import { FrankingKeys, loadFrankingKeyring } from '../franking/franking-keys.js';
 import { enqueue } from './queue.js';
 
 type Reader = Kysely<DatabaseSchema> | Tx['db'];
@@ -61,7 +64,7 @@ async function precheck(
   tx: Tx,
   input: { groupId: string; senderDeviceId: string; clientMessageId: string },
   kind: SentMessagesTable['kind'] | 'message',
-): Promise<{ seq: number; epoch: number | null } | undefined> {
+): Promise<{ seq: number; epoch: number | null; createdAt: number } | undefined> {
   const group = await tx.db
     .selectFrom('groups')
     .select('group_id')
@@ -70,7 +73,7 @@ async function precheck(
   if (group === undefined) throw wireError('group.not_found', 'no such group');
   const previous = await tx.db
     .selectFrom('sent_messages')
-    .select(['group_id', 'kind', 'group_seq', 'epoch'])
+    .select(['group_id', 'kind', 'group_seq', 'epoch', 'created_at'])
     .where('sender_device_id', '=', input.senderDeviceId)
     .where('client_message_id', '=', input.clientMessageId)
     .executeTakeFirst();
@@ -81,7 +84,7 @@ async function precheck(
         path: '/clientMessageId',
       });
     }
-    return { seq: previous.group_seq, epoch: previous.epoch };
+    return { seq: previous.group_seq, epoch: previous.epoch, createdAt: previous.created_at };
   }
   const member = await tx.db
     .selectFrom('group_members')
@@ -237,15 +240,52 @@ export interface MessageInput {
   kind: 'application' | 'proposal';
   message: Uint8Array;
   now: number;
+  /**
+   * For an application message: the sender's commitment (from the authenticated data), the
+   * group id's bytes, and the server key to tag with (`now` must lie in its lifetime).
+   */
+  franking?: { commitment: Uint8Array; groupIdBytes: Uint8Array; key: ServerFrankingKey };
+}
+
+/** The server's tag over the commitment and the context it authenticates (docs/protocol.md §Franking). */
+function frankingStamp(
+  f: NonNullable<MessageInput['franking']>,
+  ctx: { epoch: number; senderDeviceId: string; seq: number; serverTime: number },
+): { keyId: string; tag: Uint8Array; epoch: number; seq: number } {
+  const { keyId, tag } = FrankingKeys.tag(f.key, f.commitment, {
+    conversationId: f.groupIdBytes,
+    epoch: ctx.epoch,
+    senderDeviceId: ctx.senderDeviceId,
+    serverSeq: ctx.seq,
+    serverTime: ctx.serverTime,
+  });
+  return { keyId, tag, epoch: ctx.epoch, seq: ctx.seq };
 }
 
 /**
  * Queues an application message or proposal of the current epoch to every other member device.
- * A retry with the same clientMessageId returns the first answer and queues nothing.
+ * An application message is tagged once (franking) and every recipient's item carries that stamp.
+ * A retry with the same clientMessageId returns the first answer and queues nothing; its stamp is
+ * recomputed from the retry's commitment and the first send's seq and time (no per-message state).
  */
-export async function sendMessage(tx: Tx, input: MessageInput): Promise<{ seq: number }> {
+export async function sendMessage(tx: Tx, input: MessageInput): Promise<{ seq: number; franking?: FrankingStamp }> {
   const previous = await precheck(tx, input, 'message');
-  if (previous !== undefined) return { seq: previous.seq };
+  if (previous !== undefined) {
+    if (input.franking === undefined) return { seq: previous.seq };
+    // The first send's time may lie in an older key's lifetime: tag with the key that covered it.
+    const key = await keyActiveAt(tx, input.franking.key, previous.createdAt);
+    if (key === undefined) return { seq: previous.seq };
+    const stamp = frankingStamp(
+      { ...input.franking, key },
+      {
+        epoch: input.epoch,
+        senderDeviceId: input.senderDeviceId,
+        seq: previous.seq,
+        serverTime: previous.createdAt,
+      },
+    );
+    return { seq: previous.seq, franking: wireStamp(stamp, previous.createdAt) };
+  }
   const advanced = await tx.db
     .updateTable('groups')
     .set((eb) => ({ group_seq: eb('group_seq', '+', 1) }))
@@ -255,6 +295,15 @@ export async function sendMessage(tx: Tx, input: MessageInput): Promise<{ seq: n
     .executeTakeFirst();
   if (advanced === undefined) return staleEpoch(tx, input.groupId);
   const members = await roster(tx.db, input.groupId);
+  const stamp =
+    input.franking === undefined
+      ? undefined
+      : frankingStamp(input.franking, {
+          epoch: input.epoch,
+          senderDeviceId: input.senderDeviceId,
+          seq: advanced.group_seq,
+          serverTime: input.now,
+        });
   await enqueue(
     tx,
     members.filter((d) => d !== input.senderDeviceId),
@@ -264,6 +313,7 @@ export async function sendMessage(tx: Tx, input: MessageInput): Promise<{ seq: n
       senderDeviceId: input.senderDeviceId,
       payload: input.message,
       serverTime: input.now,
+      ...(stamp === undefined ? {} : { franking: stamp }),
     },
   );
   await tx.db
@@ -278,7 +328,23 @@ export async function sendMessage(tx: Tx, input: MessageInput): Promise<{ seq: n
       created_at: input.now,
     })
     .execute();
-  return { seq: advanced.group_seq };
+  return stamp === undefined
+    ? { seq: advanced.group_seq }
+    : { seq: advanced.group_seq, franking: wireStamp(stamp, input.now) };
+}
+
+async function keyActiveAt(tx: Tx, current: ServerFrankingKey, time: number): Promise<ServerFrankingKey | undefined> {
+  const covers = (k: ServerFrankingKey) => k.createdAt <= time && (k.retiredAt === undefined || time <= k.retiredAt);
+  if (covers(current)) return current;
+  for (const k of (await loadFrankingKeyring(tx)).values()) if (covers(k)) return k;
+  return undefined;
+}
+
+function wireStamp(
+  s: { keyId: string; tag: Uint8Array; epoch: number; seq: number },
+  serverTime: number,
+): FrankingStamp {
+  return { keyId: s.keyId, tag: encodeBase64Url(s.tag), serverTime, epoch: s.epoch, seq: s.seq };
 }
 
 /** Deletes idempotency records older than `before` (a retry after that long is a new send). */

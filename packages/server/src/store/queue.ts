@@ -1,5 +1,5 @@
 import { encodeBase64Url } from '@fulcrum/common';
-import type { QueueItem, QueueItemKind } from '@fulcrum/wire';
+import type { FrankingStamp, QueueItem, QueueItemKind } from '@fulcrum/wire';
 import type { Kysely } from 'kysely';
 import { type Tx, toDbBytes } from '../db/database.js';
 import type { DatabaseSchema } from '../db/schema.js';
@@ -12,6 +12,8 @@ export interface Enqueue {
   senderDeviceId: string | null;
   payload: Uint8Array;
   serverTime: number;
+  /** An application message's franking stamp, the same for every recipient (`tag` raw bytes). */
+  franking?: { keyId: string; tag: Uint8Array; epoch: number; seq: number };
 }
 
 // Stay well under SQLite's and PostgreSQL's bound-parameter limits.
@@ -31,6 +33,12 @@ export async function enqueue(tx: Tx, deviceIds: readonly string[], entry: Enque
   const sorted = [...new Set(deviceIds)].sort();
   const payload = toDbBytes(entry.payload);
   const wirePayload = entry.payload.length <= INLINE_PAYLOAD_MAX ? encodeBase64Url(entry.payload) : undefined;
+  const f = entry.franking;
+  const stamp: FrankingStamp | undefined =
+    f === undefined
+      ? undefined
+      : { keyId: f.keyId, tag: encodeBase64Url(f.tag), serverTime: entry.serverTime, epoch: f.epoch, seq: f.seq };
+  const frankingTag = f === undefined ? null : toDbBytes(f.tag);
   for (let i = 0; i < sorted.length; i += CHUNK) {
     const chunk = sorted.slice(i, i + CHUNK);
     const bumped = await tx.db
@@ -49,6 +57,10 @@ export async function enqueue(tx: Tx, deviceIds: readonly string[], entry: Enque
       sender_device_id: entry.senderDeviceId,
       payload,
       server_time: entry.serverTime,
+      franking_key_id: f?.keyId ?? null,
+      franking_tag: frankingTag,
+      franking_epoch: f?.epoch ?? null,
+      franking_seq: f?.seq ?? null,
     }));
     await tx.db.insertInto('queue_items').values(rows).execute();
     for (const b of bumped) {
@@ -63,6 +75,7 @@ export async function enqueue(tx: Tx, deviceIds: readonly string[], entry: Enque
               ...(entry.senderDeviceId === null ? {} : { senderDeviceId: entry.senderDeviceId }),
               payload: wirePayload,
               serverTime: entry.serverTime,
+              ...(stamp === undefined ? {} : { franking: stamp }),
             };
       tx.publish({
         type: 'queue.appended',
@@ -81,7 +94,18 @@ type Reader = Kysely<DatabaseSchema> | Tx['db'];
 export async function fetchQueue(db: Reader, deviceId: string, after: number, limit: number): Promise<QueueItem[]> {
   const rows = await db
     .selectFrom('queue_items')
-    .select(['seq', 'group_id', 'kind', 'sender_device_id', 'payload', 'server_time'])
+    .select([
+      'seq',
+      'group_id',
+      'kind',
+      'sender_device_id',
+      'payload',
+      'server_time',
+      'franking_key_id',
+      'franking_tag',
+      'franking_epoch',
+      'franking_seq',
+    ])
     .where('device_id', '=', deviceId)
     .where('seq', '>', after)
     .orderBy('seq')
@@ -94,6 +118,17 @@ export async function fetchQueue(db: Reader, deviceId: string, after: number, li
     ...(r.sender_device_id === null ? {} : { senderDeviceId: r.sender_device_id }),
     payload: encodeBase64Url(r.payload),
     serverTime: r.server_time,
+    ...(r.franking_key_id === null || r.franking_tag === null || r.franking_epoch === null || r.franking_seq === null
+      ? {}
+      : {
+          franking: {
+            keyId: r.franking_key_id,
+            tag: encodeBase64Url(r.franking_tag),
+            serverTime: r.server_time,
+            epoch: r.franking_epoch,
+            seq: r.franking_seq,
+          },
+        }),
   }));
 }
 

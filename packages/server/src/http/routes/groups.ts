@@ -7,7 +7,8 @@ import {
   wireError,
 } from '@fulcrum/wire';
 import type { FastifyInstance } from 'fastify';
-import { applyCommit, createGroup, getGroup, sendMessage } from '../../store/groups.js';
+import { frankingTime } from '../../franking/franking-keys.js';
+import { applyCommit, createGroup, getGroup, type MessageInput, sendMessage } from '../../store/groups.js';
 import { routeOptions } from '../route-options.js';
 import type { AppContext } from '../context.js';
 import { callerOf, fieldBytes } from '../fields.js';
@@ -80,18 +81,25 @@ export function groupRoutes(app: FastifyInstance, ctx: AppContext): void {
       const groupIdBytes = fieldBytes(request.params.groupId, '/groupId');
       const message = fieldBytes(request.body.message, '/message');
       fieldBytes(request.body.clientMessageId, '/clientMessageId');
-      const { epoch, kind } = ctx.mls.readMessage(message, groupIdBytes);
-      const now = ctx.config.clock.now();
+      const read = ctx.mls.readMessage(message, groupIdBytes);
+      let now = ctx.config.clock.now();
+      let franking: MessageInput['franking'];
+      if (read.kind === 'application') {
+        const key = await ctx.franking.current(now);
+        now = frankingTime(key, now);
+        franking = { commitment: read.commitment, groupIdBytes, key };
+      }
       return ctx.writer.submit(
         (tx) =>
           sendMessage(tx, {
             groupId: request.params.groupId,
             senderDeviceId: caller.deviceId,
             clientMessageId: request.body.clientMessageId,
-            epoch,
-            kind,
+            epoch: read.epoch,
+            kind: read.kind,
             message,
             now,
+            ...(franking === undefined ? {} : { franking }),
           }),
         { nonce: caller.nonce },
       );
