@@ -26,7 +26,11 @@ const alias = packages.map((name) => ({
 export default defineConfig({
   resolve: { alias },
   test: {
-    include: stdPackages.map((name) => `packages/${name}/src/**/*.test.ts`),
+    include: [
+      ...stdPackages.map((name) => `packages/${name}/src/**/*.test.ts`),
+      // The browser edge's own tests (IndexedDB, device export): they need a browser.
+      'packages/client-browser/src/**/*.browser.test.ts',
+    ],
     exclude: ['**/node_modules/**', '**/dist/**', '**/*.node.test.ts'],
     testTimeout: 60_000,
     browser: {

@@ -1,0 +1,160 @@
+/**
+ * The browser Transport: HTTP with `fetch` and the live connection with `WebSocket` (both exist in
+ * a page and in a Web Worker). Answers are read as a stream and refused as soon as they pass the
+ * caller's limit. Paths are appended verbatim to the origin (the request signature covers them).
+ */
+import type {
+  HttpRequest,
+  HttpResponse,
+  RequestOptions,
+  SocketConnection,
+  SocketListener,
+  Transport,
+} from '@fulcrum/client';
+import { clientError } from '@fulcrum/client';
+import { clientBrowserError } from './errors.js';
+
+export interface BrowserTransportOptions {
+  /** Per-request timeout (ms); default 30 s. */
+  readonly timeoutMs?: number;
+}
+
+/** Parses a server origin (`http(s)://host[:port]`, no path); throws `client-browser.bad_server_url`. */
+export function parseServerOrigin(server: string): string {
+  let url: URL;
+  try {
+    url = new URL(server);
+  } catch (cause) {
+    throw clientBrowserError('client-browser.bad_server_url', 'not an absolute URL', { cause, detail: { server } });
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw clientBrowserError('client-browser.bad_server_url', 'the server URL must be http or https', {
+      detail: { server },
+    });
+  }
+  if ((url.pathname !== '/' && url.pathname !== '') || url.search !== '' || url.hash !== '') {
+    throw clientBrowserError('client-browser.bad_server_url', 'the server URL must not have a path', {
+      detail: { server },
+    });
+  }
+  return url.origin;
+}
+
+async function readLimited(body: ReadableStream<Uint8Array> | null, max: number): Promise<Uint8Array> {
+  if (body === null) return new Uint8Array(0);
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.length;
+    if (total > max) {
+      await reader.cancel();
+      throw clientError('client.bad_response', 'the answer exceeds its size limit', { detail: { limit: max } });
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(total);
+  let o = 0;
+  for (const c of chunks) {
+    out.set(c, o);
+    o += c.length;
+  }
+  return out;
+}
+
+export class BrowserTransport implements Transport {
+  readonly origin: string;
+  readonly #timeoutMs: number;
+
+  constructor(server: string, options: BrowserTransportOptions = {}) {
+    this.origin = parseServerOrigin(server);
+    this.#timeoutMs = options.timeoutMs ?? 30_000;
+  }
+
+  async request(req: HttpRequest, options: RequestOptions): Promise<HttpResponse> {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), this.#timeoutMs);
+    try {
+      const res = await fetch(this.origin + req.path, {
+        method: req.method,
+        headers: req.headers,
+        ...(req.body === undefined ? {} : { body: new Uint8Array(req.body) }),
+        signal: controller.signal,
+        redirect: 'error',
+        credentials: 'omit',
+        cache: 'no-store',
+      });
+      const declared = res.headers.get('content-length');
+      if (declared !== null && Number(declared) > options.maxResponseBytes) {
+        await res.body?.cancel();
+        throw clientError('client.bad_response', 'the answer exceeds its size limit', {
+          detail: { limit: options.maxResponseBytes },
+        });
+      }
+      const body = await readLimited(res.body, options.maxResponseBytes);
+      const headers: Record<string, string> = {};
+      res.headers.forEach((v, k) => {
+        headers[k.toLowerCase()] = v;
+      });
+      return { status: res.status, headers, body };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  connect(path: string, listener: SocketListener): SocketConnection {
+    const url = this.origin.replace(/^http/, 'ws') + path;
+    let closed = false;
+    const fireClose = (code: number, reason: string) => {
+      if (closed) return;
+      closed = true;
+      listener.close(code, reason);
+    };
+    let ws: WebSocket;
+    try {
+      ws = new WebSocket(url);
+    } catch {
+      queueMicrotask(() => fireClose(1006, 'connection failed'));
+      return { send() {}, close() {} };
+    }
+    // A handshake that never completes (a silent network) counts as a failed connection.
+    const handshake = setTimeout(() => {
+      if (ws.readyState === WebSocket.CONNECTING) {
+        ws.close();
+        fireClose(1006, 'connection timed out');
+      }
+    }, this.#timeoutMs);
+    ws.onopen = () => {
+      clearTimeout(handshake);
+      listener.open();
+    };
+    ws.onmessage = (ev: MessageEvent) => {
+      if (!closed && typeof ev.data === 'string') listener.message(ev.data); // the protocol only uses text frames
+    };
+    ws.onclose = (ev: CloseEvent) => {
+      clearTimeout(handshake);
+      fireClose(ev.code, ev.reason);
+    };
+    ws.onerror = () => {
+      if (ws.readyState !== WebSocket.OPEN) {
+        clearTimeout(handshake);
+        fireClose(1006, 'connection failed');
+      }
+    };
+    return {
+      send(text: string) {
+        if (ws.readyState === WebSocket.OPEN) ws.send(text);
+      },
+      close(code?: number, reason?: string) {
+        if (ws.readyState === WebSocket.CONNECTING || ws.readyState === WebSocket.OPEN) {
+          // Browsers allow only 1000 and 3000–4999 from script.
+          const c = code === undefined || (code !== 1000 && (code < 3000 || code > 4999)) ? 1000 : code;
+          ws.close(c, reason);
+        }
+        fireClose(code ?? 1000, reason ?? '');
+      },
+    };
+  }
+}
