@@ -71,6 +71,15 @@ export {
   QueueResponse,
 } from './queue.js';
 export { buildPath, OCTET_STREAM, routes, WS_PATH } from './routes.js';
+export {
+  CreateReportRequest,
+  CreateReportResponse,
+  REPORT_BODY_LIMIT,
+  REPORT_LIMITS,
+  ReportCategory,
+  ReportOpening,
+  ReportOpeningContext,
+} from './reports.js';
 export type { RouteName, RouteSpec } from './routes.js';
 export {
   AUTH_HEADERS,

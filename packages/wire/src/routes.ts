@@ -33,6 +33,7 @@ import {
 } from './keypackages.js';
 import { BODY_LIMITS } from './limits.js';
 import { AckRequest, AckResponse, QueueQuery, QueueResponse } from './queue.js';
+import { CreateReportRequest, CreateReportResponse, REPORT_BODY_LIMIT } from './reports.js';
 
 /** A raw byte stream body or answer (`application/octet-stream`), not JSON. */
 export const OCTET_STREAM = 'application/octet-stream' as const;
@@ -179,6 +180,15 @@ export const routes = {
     body: AckRequest,
     response: AckResponse,
     bodyLimit: BODY_LIMITS.small,
+  },
+  createReport: {
+    method: 'POST',
+    path: '/v1/reports',
+    auth: true,
+    status: 201,
+    body: CreateReportRequest,
+    response: CreateReportResponse,
+    bodyLimit: REPORT_BODY_LIMIT,
   },
   uploadAttachment: {
     method: 'POST',

@@ -21,6 +21,7 @@ import { groupRoutes } from './routes/groups.js';
 import { healthRoutes } from './routes/health.js';
 import { keyPackageRoutes } from './routes/key-packages.js';
 import { queueRoutes } from './routes/queue.js';
+import { reportRoutes } from './routes/reports.js';
 import { logRoutes } from '../log/routes.js';
 import { RateLimiter, type TakeResult } from './rate-limit.js';
 import { SignatureVerifier } from './signature.js';
@@ -165,6 +166,7 @@ export async function buildApp(
   groupRoutes(app, ctx);
   queueRoutes(app, ctx);
   attachmentRoutes(app, ctx);
+  reportRoutes(app, ctx);
   logRoutes(app, ctx.db, ctx.log);
   const sessions = wsRoutes(app, ctx, verifier);
   if (ctx.config.webDir !== undefined) webStaticRoutes(app, ctx.config.webDir);
