@@ -31,6 +31,7 @@ import {
   listReportRejections,
 } from '../src/reports/store.js';
 import { applyCommit, createGroup, sendMessage } from '../src/store/groups.js';
+import { fetchQueue } from '../src/store/queue.js';
 
 const b64 = (b: Uint8Array) => encodeBase64Url(b);
 const utf8 = (s: string) => new TextEncoder().encode(s);
@@ -223,6 +224,27 @@ describe.each(['sqlite', 'postgres'] as const)('report intake (%s)', (dialect) =
     await refused(bob, { messages: [bad] }, 'report.replayed', 409);
     // Carol may report it too.
     expect((await report(carol, { messages: [bad] })).status).toBe(201);
+  });
+
+  it('a block stops the blocked account’s application messages reaching the blocker, nothing else', async () => {
+    // bob blocked alice with the report above.
+    const queued = async (d: TestDevice) => (await fetchQueue(p.db.kysely, d.deviceId, 0, 500)).map((i) => i.seq);
+    const [bobBefore, carolBefore] = [await queued(bob), await queued(carol)];
+    await franked(groupId, alice, textContent('bob does not get this'));
+    const [bobAfter, carolAfter] = [await queued(bob), await queued(carol)];
+    expect(bobAfter).toEqual(bobBefore);
+    expect(carolAfter.length).toBe(carolBefore.length + 1);
+    // carol's messages still reach bob, and alice's reach bob in a group where bob blocks no one…
+    await franked(groupId, carol, textContent('bob gets this'));
+    expect((await queued(bob)).length).toBe(bobAfter.length + 1);
+    // …and alice's commits still reach bob (the MLS state stays shared).
+    await commit(groupId, [mallory], []);
+    expect((await queued(bob)).length).toBe(bobAfter.length + 2);
+    await commit(groupId, [], [mallory]);
+    // A block is one-way: bob's messages reach alice.
+    const aliceBefore = (await queued(alice)).length;
+    await franked(groupId, bob, textContent('to alice'));
+    expect((await queued(alice)).length).toBe(aliceBefore + 1);
   });
 
   it('refuses reports of messages sent after the reporter was removed', async () => {

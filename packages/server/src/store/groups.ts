@@ -7,6 +7,7 @@ import type { Tx } from '../db/database.js';
 import type { DatabaseSchema } from '../db/schema.js';
 import type { SentMessagesTable } from '../db/tables/sent-messages.js';
 import { FrankingKeys, loadFrankingKeyring } from '../franking/franking-keys.js';
+import { devicesBlockingSender } from '../reports/blocks.js';
 import { enqueue } from './queue.js';
 
 type Reader = Kysely<DatabaseSchema> | Tx['db'];
@@ -295,6 +296,11 @@ export async function sendMessage(tx: Tx, input: MessageInput): Promise<{ seq: n
     .executeTakeFirst();
   if (advanced === undefined) return staleEpoch(tx, input.groupId);
   const members = await roster(tx.db, input.groupId);
+  // A blocked account's application messages do not reach its blockers (docs/protocol.md §Blocking).
+  const blocking =
+    input.kind === 'application'
+      ? await devicesBlockingSender(tx.db, input.groupId, input.senderDeviceId)
+      : new Set<string>();
   const stamp =
     input.franking === undefined
       ? undefined
@@ -306,7 +312,7 @@ export async function sendMessage(tx: Tx, input: MessageInput): Promise<{ seq: n
         });
   await enqueue(
     tx,
-    members.filter((d) => d !== input.senderDeviceId),
+    members.filter((d) => d !== input.senderDeviceId && !blocking.has(d)),
     {
       groupId: input.groupId,
       kind: input.kind,
