@@ -91,7 +91,14 @@ export async function openDevice(server: string, dataDir?: string): Promise<Test
     keyPackageTarget: 6,
     reconnectDelayMs: { first: 50, max: 500 },
   });
-  const events: TestDevice['events'] = { message: [], membership: [], delivery: [], error: [], connection: [] };
+  const events: TestDevice['events'] = {
+    message: [],
+    membership: [],
+    delivery: [],
+    error: [],
+    connection: [],
+    moderation: [],
+  };
   for (const name of Object.keys(events) as (keyof ClientEvents)[]) {
     client.on(name, (e) => (events[name] as unknown[]).push(e));
   }

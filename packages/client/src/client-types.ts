@@ -1,6 +1,7 @@
 /** Public types of FulcrumClient: options, what it returns, and its events. */
 import type { Clock, FulcrumError, Random } from '@fulcrum/common';
 import type { MlsCryptoProvider } from '@fulcrum/e2ee';
+import type { ModerationNotice } from '@fulcrum/wire';
 import type { KeyTransparencyOptions } from './key-transparency.js';
 import type { MessageContent } from './message-content.js';
 import type { ClientStore } from './ports/store.js';
@@ -148,10 +149,17 @@ export interface ConnectionEvent {
   readonly code?: number;
 }
 
+/**
+ * A moderation decision about this account, or the outcome of its appeal, with its reason
+ * (docs/protocol.md §Moderation). The server also lists them (`GET /v1/moderation/notices`).
+ */
+export type ModerationNoticeEvent = ModerationNotice;
+
 export interface ClientEvents {
   message: MessageEvent;
   membership: MembershipEvent;
   delivery: DeliveryEvent;
   error: ErrorEvent;
   connection: ConnectionEvent;
+  moderation: ModerationNoticeEvent;
 }

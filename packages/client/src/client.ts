@@ -102,7 +102,7 @@ import {
   unb64,
 } from './records.js';
 import { Serial } from './serial.js';
-import { ServerApi } from './server-api.js';
+import { type CallOptions, type JsonRouteName, type ResponseOf, ServerApi } from './server-api.js';
 
 /** How many times a send or commit is rebuilt after `group.stale_epoch` before giving up. */
 const MAX_REBASES = 8;
@@ -498,6 +498,23 @@ export class FulcrumClient {
         directoryDeviceIds: account.devices.map((d) => d.deviceId),
       });
     });
+  }
+
+  /**
+   * One signed call of a JSON route as this device, its answer validated against the route's
+   * schema: for the endpoints the SDK has no method for (the staff tools of docs/protocol.md
+   * §Moderation, appeals, notices). Server refusals are thrown with their stable code.
+   */
+  callApi<K extends JsonRouteName>(name: K, options: CallOptions<K> = {}): Promise<ResponseOf<K>> {
+    if (this.self === undefined) {
+      return Promise.reject(clientError('client.not_registered', 'no device to sign with'));
+    }
+    // Called through a widened signature: TypeScript cannot resolve ResponseOf over every route here.
+    const call = this.#api.call.bind(this.#api) as (
+      n: JsonRouteName,
+      o: CallOptions<JsonRouteName>,
+    ) => Promise<unknown>;
+    return call(name, options) as Promise<ResponseOf<K>>;
   }
 
   /** Looks an account up by name (checked and pinned, see directory.ts). `account.not_found`. */
@@ -1616,6 +1633,11 @@ export class FulcrumClient {
     const v = queueEventValidator(json);
     if (!v.ok) throw clientError('client.bad_response', 'unknown event', { detail: { path: v.path } });
     const event = v.value;
+    if (event.type === 'moderation_notice') {
+      // A moderation notice about this account: surfaced to the app, nothing stored.
+      const { type: _type, ...notice } = event;
+      return { writes: [], after: () => this.#events.emit('moderation', notice) };
+    }
     // device_revoked: remember to commit the device's removal (reconcile), and mark it revoked.
     await this.#directory.markRevoked(event.accountId, event.deviceId, item.serverTime);
     const stateBytes = await this.#store.get(TABLES.groupState, item.groupId);

@@ -44,6 +44,7 @@ export type {
   MembershipEvent,
   MessageEvent,
   MessageRecord,
+  ModerationNoticeEvent,
   SelfInfo,
   SendReceipt,
   SyncResult,

@@ -10,6 +10,7 @@ import {
 } from './franking/franking-keys.js';
 import type { BucketOptions } from './http/rate-limit.js';
 import type { TransparencyLogOptions } from './log/transparency-log.js';
+import type { ModerationOptions } from './moderation/service.js';
 import { DEFAULT_GROUP_COMMIT, type GroupCommitOptions } from './write-queue.js';
 
 /** What `startServer` takes. Only `storage` is required. */
@@ -42,6 +43,11 @@ export interface ServerConfig {
   wsAuthTimeoutMs?: number;
   /** The transparency log (origin, integration interval, batch): see src/log. */
   transparencyLog?: TransparencyLogOptions;
+  /**
+   * Moderation (docs/protocol.md §Moderation): `leaseMs` (default 15 min) is how long a claim holds;
+   * `authority` is the authority-reports part's hook (decision 0004), called in decisions' transactions.
+   */
+  moderation?: ModerationOptions;
   /**
    * Token-bucket rate limits, in memory per process (README §Limits); `false` turns them off.
    * `device`: every authenticated request, per device, counted after authentication (default
@@ -92,6 +98,7 @@ export interface ResolvedConfig {
   readonly idempotencyWindowMs: number;
   readonly wsAuthTimeoutMs: number;
   readonly transparencyLog: TransparencyLogOptions;
+  readonly moderation: ModerationOptions;
   readonly rateLimit:
     | { readonly device: BucketOptions; readonly accountCreation: BucketOptions; readonly maxKeys: number }
     | undefined;
@@ -159,6 +166,10 @@ export function resolveConfig(config: ServerConfig): ResolvedConfig {
     idempotencyWindowMs: positiveInt(config.idempotencyWindowMs, 7 * 24 * 3600_000, 'idempotencyWindowMs'),
     wsAuthTimeoutMs: positiveInt(config.wsAuthTimeoutMs, LIMITS.wsAuthTimeoutMs, 'wsAuthTimeoutMs'),
     transparencyLog: Object.freeze({ ...config.transparencyLog }),
+    moderation: Object.freeze({
+      ...config.moderation,
+      leaseMs: positiveInt(config.moderation?.leaseMs, 15 * 60_000, 'moderation.leaseMs'),
+    }),
     rateLimit:
       config.rateLimit === false
         ? undefined

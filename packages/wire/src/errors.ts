@@ -46,6 +46,36 @@ export type WireErrorCode =
   | 'keypackage.invalid'
   /** A target device has no KeyPackage left (not even last-resort): ask its owner to upload more, retry later. */
   | 'keypackage.exhausted'
+  /** The account is suspended by a moderation decision (`detail.until`, absent = indefinitely): read your notices, appeal. */
+  | 'account.suspended'
+  /** The account is banned by a moderation decision: read your notices, appeal. */
+  | 'account.banned'
+  /** The account is restricted (cannot create conversations or add members) by a moderation decision: appeal. */
+  | 'account.restricted'
+  /** The calling account holds no staff role: staff endpoints are for moderators, child-safety staff and admins. */
+  | 'moderation.not_staff'
+  /** The caller's roles do not allow this (child-safety cases need `child_safety`; staff grants and assignment need `admin`). */
+  | 'moderation.role_required'
+  /** No such case (report). */
+  | 'moderation.case_not_found'
+  /** No such decision (or it is not about the calling account). */
+  | 'moderation.decision_not_found'
+  /** No such appeal. */
+  | 'moderation.appeal_not_found'
+  /** Another staff member holds the case's lease (`detail.expiresAt`): pick another case or wait. */
+  | 'moderation.claimed_by_other'
+  /** Deciding needs the case's lease: claim the case first (or renew an expired claim). */
+  | 'moderation.not_claimed'
+  /** The case, decision or appeal is not in a state that allows this (already decided, not awaiting approval…). */
+  | 'moderation.invalid_state'
+  /** A four-eyes decision must be approved by someone other than its decider: ask a second staff member. */
+  | 'moderation.self_approval'
+  /** An appeal must be decided by someone who neither took nor approved the decision: hand it to another staff member. */
+  | 'moderation.same_decider'
+  /** Only the account a decision is about can appeal it, once, while it is in effect. */
+  | 'moderation.not_appealable'
+  /** `kinds` is only for (and required by) `escalate`; `durationMs` only for `restrict` and `suspend`. */
+  | 'moderation.bad_decision'
   /** A group with this id exists: pick a fresh random group id. */
   | 'group.exists'
   /** No such group. */
@@ -135,6 +165,21 @@ export const ERROR_STATUS: Readonly<Record<WireErrorCode, number>> = {
   'device.exists': 409,
   'keypackage.invalid': 400,
   'keypackage.exhausted': 409,
+  'account.suspended': 403,
+  'account.banned': 403,
+  'account.restricted': 403,
+  'moderation.not_staff': 403,
+  'moderation.role_required': 403,
+  'moderation.case_not_found': 404,
+  'moderation.decision_not_found': 404,
+  'moderation.appeal_not_found': 404,
+  'moderation.claimed_by_other': 409,
+  'moderation.not_claimed': 409,
+  'moderation.invalid_state': 409,
+  'moderation.self_approval': 403,
+  'moderation.same_decider': 403,
+  'moderation.not_appealable': 409,
+  'moderation.bad_decision': 400,
   'group.exists': 409,
   'group.not_found': 404,
   'group.not_member': 403,

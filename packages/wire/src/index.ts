@@ -26,7 +26,37 @@ export {
   wireError,
 } from './errors.js';
 export type { WireError, WireErrorCode } from './errors.js';
-export { DeviceRevokedEvent, QueueEvent } from './events.js';
+export { DeviceRevokedEvent, MODERATION_NOTICE_GROUP_ID, ModerationNoticeEvent, QueueEvent } from './events.js';
+export {
+  AppealIdParams,
+  AppealRecord,
+  ApproveRequest,
+  AssignRequest,
+  AuthorityKind,
+  CaseLease,
+  CaseView,
+  ClaimResponse,
+  DecideAppealRequest,
+  DecideRequest,
+  DecisionAction,
+  DecisionIdParams,
+  DecisionRecord,
+  EmptyRequest,
+  FileAppealRequest,
+  ModAppealsResponse,
+  ModerationNotice,
+  ModQueueQuery,
+  ModQueueResponse,
+  NoticesResponse,
+  QueueCase,
+  ReleaseResponse,
+  ReportCategory as ModReportCategory,
+  ReportIdParams,
+  RevealResponse,
+  StaffRole,
+  StaffRoleRequest,
+  StaffRolesResponse,
+} from './moderation.js';
 export {
   CommitRequest,
   CommitResponse,

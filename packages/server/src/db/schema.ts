@@ -1,6 +1,7 @@
 import type { AttachmentChunksTable } from './tables/attachment-chunks.js';
 import type { AttachmentsTable } from './tables/attachments.js';
 import type { AccountsTable } from './tables/accounts.js';
+import type { AccountSanctionsTable } from './tables/account-sanctions.js';
 import type { BlocksTable } from './tables/blocks.js';
 import type { DevicesTable } from './tables/devices.js';
 import type { FrankingKeysTable } from './tables/franking-keys.js';
@@ -15,6 +16,11 @@ import type { LogSequenceTable } from './tables/log-sequence.js';
 import type { LogTilesTable } from './tables/log-tiles.js';
 import type { LogWitnessedCheckpointTable } from './tables/log-witnessed-checkpoint.js';
 import type { LogWitnessesTable } from './tables/log-witnesses.js';
+import type { ModerationAppealsTable } from './tables/moderation-appeals.js';
+import type { ModerationAuditTable } from './tables/moderation-audit.js';
+import type { ModerationDecisionsTable } from './tables/moderation-decisions.js';
+import type { ModerationLeasesTable } from './tables/moderation-leases.js';
+import type { ModerationNoticesTable } from './tables/moderation-notices.js';
 import type { QueueItemsTable } from './tables/queue-items.js';
 import type { ReportFilesTable } from './tables/report-files.js';
 import type { ReportMessagesTable } from './tables/report-messages.js';
@@ -23,6 +29,7 @@ import type { ReportedOpeningsTable } from './tables/reported-openings.js';
 import type { ReportsTable } from './tables/reports.js';
 import type { RequestNoncesTable } from './tables/request-nonces.js';
 import type { SentMessagesTable } from './tables/sent-messages.js';
+import type { StaffRolesTable } from './tables/staff-roles.js';
 
 /** Every table, as Kysely sees it. */
 export interface DatabaseSchema {
@@ -55,6 +62,14 @@ export interface DatabaseSchema {
   blocks: BlocksTable;
   reported_openings: ReportedOpeningsTable;
   report_rejections: ReportRejectionsTable;
+  // Moderation (migration 0005, src/moderation): listed in MODERATION_TABLE_NAMES.
+  staff_roles: StaffRolesTable;
+  moderation_leases: ModerationLeasesTable;
+  moderation_decisions: ModerationDecisionsTable;
+  account_sanctions: AccountSanctionsTable;
+  moderation_appeals: ModerationAppealsTable;
+  moderation_notices: ModerationNoticesTable;
+  moderation_audit: ModerationAuditTable;
 }
 
 export type TableName = keyof DatabaseSchema;
@@ -81,6 +96,17 @@ export const REPORT_TABLE_NAMES: readonly TableName[] = [
   'blocks',
   'reported_openings',
   'report_rejections',
+];
+
+/** The moderation tables (migration 0005). */
+export const MODERATION_TABLE_NAMES: readonly TableName[] = [
+  'staff_roles',
+  'moderation_leases',
+  'moderation_decisions',
+  'account_sanctions',
+  'moderation_appeals',
+  'moderation_notices',
+  'moderation_audit',
 ];
 
 export type Dialect = 'sqlite' | 'postgres';

@@ -15,6 +15,8 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import { authenticate } from './auth.js';
 import type { AppContext } from './context.js';
 import { describeInternalError, toWireError } from './errors.js';
+import { moderationRoutes } from '../moderation/routes.js';
+import { ModerationService } from '../moderation/service.js';
 import { accountRoutes } from './routes/accounts.js';
 import { attachmentRoutes } from './routes/attachments.js';
 import { groupRoutes } from './routes/groups.js';
@@ -168,6 +170,7 @@ export async function buildApp(
   attachmentRoutes(app, ctx);
   reportRoutes(app, ctx);
   logRoutes(app, ctx.db, ctx.log);
+  moderationRoutes(app, ctx, new ModerationService(ctx.config.moderation));
   const sessions = wsRoutes(app, ctx, verifier);
   if (ctx.config.webDir !== undefined) webStaticRoutes(app, ctx.config.webDir);
   return { app, sessions };

@@ -9,6 +9,7 @@ import {
 import type { FastifyInstance } from 'fastify';
 import { frankingTime } from '../../franking/franking-keys.js';
 import { applyCommit, createGroup, getGroup, type MessageInput, sendMessage } from '../../store/groups.js';
+import { refuseRestricted } from '../../moderation/sanctions.js';
 import { routeOptions } from '../route-options.js';
 import type { AppContext } from '../context.js';
 import { callerOf, fieldBytes } from '../fields.js';
@@ -22,6 +23,7 @@ export function groupRoutes(app: FastifyInstance, ctx: AppContext): void {
       const caller = callerOf(request);
       fieldBytes(request.body.groupId, '/groupId');
       const now = ctx.config.clock.now();
+      await refuseRestricted(ctx.db.kysely, caller.accountId, now); // moderation: restricted accounts
       await ctx.writer.submit(
         (tx) => createGroup(tx, { groupId: request.body.groupId, creatorDeviceId: caller.deviceId, now }),
         { nonce: caller.nonce },
@@ -43,6 +45,9 @@ export function groupRoutes(app: FastifyInstance, ctx: AppContext): void {
       const commit = fieldBytes(request.body.commit, '/commit');
       fieldBytes(request.body.clientMessageId, '/clientMessageId');
       const { epoch } = ctx.mls.readCommit(commit, groupIdBytes);
+      if (request.body.addedDevices.length > 0) {
+        await refuseRestricted(ctx.db.kysely, caller.accountId, ctx.config.clock.now()); // moderation
+      }
       let welcome: Uint8Array | undefined;
       if (request.body.welcome !== undefined) {
         welcome = fieldBytes(request.body.welcome, '/welcome');
