@@ -424,6 +424,66 @@ describe.each(['sqlite', 'postgres'] as const)('report intake (%s)', (dialect) =
     await refused(bob, { messages: [gone] }, 'report.attachment_not_found', 404);
   });
 
+  it('refuses a report after the report window, on a server with a short window', async () => {
+    const short = await startTestPlatform({ dialect, server: { franking: { reportWindowMs: 1500 } } });
+    try {
+      const [sender, reporter] = [
+        await registerTestAccount(short.url, 'sender'),
+        await registerTestAccount(short.url, 'reporter'),
+      ];
+      const gid = b64(randomBytes(32));
+      await short.db.transaction((tx) =>
+        createGroup(tx, { groupId: gid, creatorDeviceId: sender.deviceId, now: Date.now() }),
+      );
+      await short.db.transaction((tx) =>
+        applyCommit(tx, {
+          groupId: gid,
+          senderDeviceId: sender.deviceId,
+          clientMessageId: b64(randomBytes(16)),
+          commitEpoch: 0,
+          commit: new Uint8Array(randomBytes(64)),
+          welcome: new Uint8Array(randomBytes(64)),
+          addedDevices: [reporter.deviceId],
+          removedDevices: [],
+          now: Date.now(),
+        }),
+      );
+      const body = textContent('old news');
+      const frankingKey = createFrankingKey();
+      const commitment = commitMessage({ frankingKey, conversationId: decodeBase64Url(gid), body });
+      const key = await short.server.franking.current(Date.now());
+      const now = frankingTime(key, Date.now());
+      const { seq } = await short.db.transaction((tx) =>
+        sendMessage(tx, {
+          groupId: gid,
+          senderDeviceId: sender.deviceId,
+          clientMessageId: b64(randomBytes(16)),
+          epoch: 1,
+          kind: 'application',
+          message: new Uint8Array(randomBytes(100)),
+          now,
+        }),
+      );
+      const context = { epoch: 1, senderDeviceId: sender.deviceId, serverSeq: seq, serverTime: now };
+      const { keyId, tag } = FrankingKeys.tag(key, commitment, { ...context, conversationId: decodeBase64Url(gid) });
+      const opening = {
+        body: b64(body),
+        frankingKey: b64(frankingKey),
+        context: { ...context, conversationId: gid, keyId },
+        tag: b64(tag),
+      };
+      // Only waiting longer makes it later: no race with the machine's speed.
+      while (Date.now() <= now + 1500) await new Promise((r) => setTimeout(r, 200));
+      const res = await rawRequest<{ error?: { code: string } }>(short.url, 'POST', '/v1/reports', {
+        signer: reporter,
+        body: { conversationId: gid, category: 'other', messages: [opening] },
+      });
+      expect([res.status, res.body.error?.code]).toEqual([410, 'report.expired']);
+    } finally {
+      await short.close();
+    }
+  });
+
   it('counted every refusal by its code', async () => {
     const deadline = Date.now() + 20_000;
     let counts = await listReportRejections(p.db.kysely);
