@@ -72,6 +72,13 @@ export interface ServerConfig {
    * tags still verify, after which the key is deleted.
    */
   franking?: Partial<FrankingKeyOptions>;
+  /**
+   * Evidence (src/evidence, docs/protocol.md §Evidence bundles): `retentionMs` (default 90 days)
+   * is how long reported content is kept after a report (holds extend it); `retentionIntervalMs`
+   * (default 1 hour) how often the retention job deletes expired content; `issuer` names the
+   * platform in exported bundles (default: the transparency log's origin).
+   */
+  evidence?: { retentionMs?: number; retentionIntervalMs?: number; issuer?: string };
 }
 
 /** Send-buffer bounds of one WebSocket (see `ServerConfig.wsSendBuffer`). */
@@ -105,6 +112,7 @@ export interface ResolvedConfig {
   readonly wsSendBuffer: WsSendBufferOptions;
   readonly webDir: string | undefined;
   readonly franking: FrankingKeyOptions;
+  readonly evidence: { readonly retentionMs: number; readonly retentionIntervalMs: number; readonly issuer?: string };
 }
 
 function positiveRate(value: number | undefined, fallback: number, what: string): number {
@@ -195,6 +203,11 @@ export function resolveConfig(config: ServerConfig): ResolvedConfig {
         DEFAULT_FRANKING_REPORT_WINDOW_MS,
         'franking.reportWindowMs',
       ),
+    }),
+    evidence: Object.freeze({
+      retentionMs: positiveInt(config.evidence?.retentionMs, 90 * 24 * 3600_000, 'evidence.retentionMs'),
+      retentionIntervalMs: positiveInt(config.evidence?.retentionIntervalMs, 3600_000, 'evidence.retentionIntervalMs'),
+      ...(config.evidence?.issuer === undefined ? {} : { issuer: config.evidence.issuer }),
     }),
   });
 }

@@ -32,14 +32,13 @@ export {
   loadFrankingKeyring,
 } from './franking/franking-keys.js';
 export type { FrankingKeyOptions, FrankingStamp } from './franking/franking-keys.js';
-export {
-  grantStaffRole,
-  listStaff,
-  revokeStaffRole,
-  STAFF_ROLES,
-  staffRoles,
-} from './moderation/staff.js';
-export type { StaffRole } from './moderation/staff.js';
-export { DEFAULT_LEASE_MS, ModerationService } from './moderation/service.js';
-export type { ModerationOptions } from './moderation/service.js';
-export type { AuthorityHook, AuthorityReportKind } from './moderation/authority-hook.js';
+export { openEvidenceKey, loadEvidencePublicKey } from './evidence/evidence-key.js';
+export { exportEvidence, platformIssuer, MESSAGE_CONTENT_MEDIA_TYPE } from './evidence/export.js';
+export type { ExportEvidenceInput, ExportedEvidence } from './evidence/export.js';
+export { readModerationDecisions } from './evidence/decisions.js';
+export { listEvidenceHolds, placeEvidenceHold, MAX_HOLD_REASON } from './evidence/holds.js';
+export type { EvidenceHold } from './evidence/holds.js';
+export { runRetention } from './evidence/retention.js';
+export type { RetentionResult } from './evidence/retention.js';
+export { EVIDENCE_KEY_PATH } from './evidence/routes.js';
+export type { ServerEvidenceErrorCode } from './evidence/errors.js';

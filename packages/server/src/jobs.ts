@@ -1,5 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { ResolvedConfig } from './config.js';
+import type { Database } from './db/database.js';
+import { runRetention } from './evidence/retention.js';
 import { deleteOldSentMessages } from './store/groups.js';
 import { deleteExpiredNonces } from './store/nonces.js';
 import type { WriteQueue } from './write-queue.js';
@@ -31,4 +33,31 @@ export async function runCleanupOnce(
     nonces: await deleteExpiredNonces(tx.db, now),
     sent: await deleteOldSentMessages(tx.db, now - config.idempotencyWindowMs),
   }));
+}
+
+/**
+ * The evidence retention job (src/evidence/retention.ts): every `evidence.retentionIntervalMs`,
+ * deletes for real the content of reports past `retain_until` without an active hold. Runs
+ * once at start too (a server that was down past a report's retention deletes it at once).
+ * Returns a stop function that waits for a run in progress.
+ */
+export function startRetentionJob(config: ResolvedConfig, db: Database, log: FastifyBaseLogger): () => Promise<void> {
+  let running: Promise<void> | undefined;
+  const run = () => {
+    running ??= runRetention(db, config.clock.now())
+      .then((r) => {
+        if (r.reports > 0 || !r.flushed) log.info({ reports: r.reports, flushed: r.flushed }, 'retention');
+      })
+      .catch(() => log.warn('retention failed; will retry'))
+      .finally(() => {
+        running = undefined;
+      });
+  };
+  run();
+  const timer = setInterval(run, config.evidence.retentionIntervalMs);
+  timer.unref();
+  return async () => {
+    clearInterval(timer);
+    await running;
+  };
 }

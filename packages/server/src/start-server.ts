@@ -10,7 +10,8 @@ import { Database } from './db/database.js';
 import { FrankingKeys } from './franking/franking-keys.js';
 import { buildApp } from './http/app.js';
 import type { AppContext } from './http/context.js';
-import { runCleanupOnce, startCleanupJob } from './jobs.js';
+import { runCleanupOnce, startCleanupJob, startRetentionJob } from './jobs.js';
+import { openEvidenceKey } from './evidence/evidence-key.js';
 import { MlsInspector } from './mls-inspector.js';
 import { TransparencyLog } from './log/transparency-log.js';
 import { WriteQueue, type WriteQueueStats } from './write-queue.js';
@@ -65,6 +66,8 @@ export async function startServer(input: ServerConfig): Promise<RunningServer> {
   if (config.storage.dialect === 'sqlite') attachments = new FsAttachmentStore(config.storage.dataDir, db, writer);
   else attachments = new PgAttachmentStore(db);
   const log = await TransparencyLog.open(db, { ...config.transparencyLog, now: () => config.clock.now() });
+  // The evidence signing key: created on first start, served at GET /v1/evidence/key.
+  await openEvidenceKey(db, config.clock.now());
   const franking = new FrankingKeys(db, config.franking);
   await franking.current(config.clock.now());
   const ctx: AppContext = { config, db, writer, bus, mls: await MlsInspector.create(), attachments, log, franking };
@@ -83,6 +86,7 @@ export async function startServer(input: ServerConfig): Promise<RunningServer> {
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const stopCleanup = startCleanupJob(config, writer, logger);
+  const stopRetention = startRetentionJob(config, db, logger);
   log.start(config.transparencyLog.integrateIntervalMs, (err) =>
     logger.warn({ err: err instanceof Error ? err.name : 'unknown' }, 'transparency log integration failed'),
   );
@@ -102,6 +106,7 @@ export async function startServer(input: ServerConfig): Promise<RunningServer> {
     close() {
       closing ??= (async () => {
         stopCleanup();
+        await stopRetention();
         for (const s of [...sessions]) s.close(WS_CLOSE.goingAway, undefined, 'server shutting down');
         // Requests in flight get a grace period to finish; after it, connections still open (a
         // stalled reader, a client that keeps a finished download's socket) are cut, so a

@@ -4,6 +4,9 @@ import type { AccountsTable } from './tables/accounts.js';
 import type { AccountSanctionsTable } from './tables/account-sanctions.js';
 import type { BlocksTable } from './tables/blocks.js';
 import type { DevicesTable } from './tables/devices.js';
+import type { EvidenceExportsTable } from './tables/evidence-exports.js';
+import type { EvidenceHoldsTable } from './tables/evidence-holds.js';
+import type { EvidenceKeysTable } from './tables/evidence-keys.js';
 import type { FrankingKeysTable } from './tables/franking-keys.js';
 import type { GroupMembersTable } from './tables/group-members.js';
 import type { GroupMembershipHistoryTable } from './tables/group-membership-history.js';
@@ -70,6 +73,10 @@ export interface DatabaseSchema {
   moderation_appeals: ModerationAppealsTable;
   moderation_notices: ModerationNoticesTable;
   moderation_audit: ModerationAuditTable;
+  // Evidence (migration 0007): the evidence signing key, preservation holds, exported bundles.
+  evidence_keys: EvidenceKeysTable;
+  evidence_holds: EvidenceHoldsTable;
+  evidence_exports: EvidenceExportsTable;
 }
 
 export type TableName = keyof DatabaseSchema;
@@ -110,3 +117,6 @@ export const MODERATION_TABLE_NAMES: readonly TableName[] = [
 ];
 
 export type Dialect = 'sqlite' | 'postgres';
+
+/** The evidence tables (migration 0007). `evidence_keys` holds the evidence signing key's secret. */
+export const EVIDENCE_TABLE_NAMES: readonly TableName[] = ['evidence_keys', 'evidence_holds', 'evidence_exports'];

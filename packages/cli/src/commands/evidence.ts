@@ -1,0 +1,311 @@
+/**
+ * `fulcrum evidence`: signed evidence bundles (docs/protocol.md §Evidence bundles).
+ *
+ * Operator commands act on the server's store directly, like `fulcrum serve` (SQLite in `--data`,
+ * or `--postgres URL`): whoever runs them has the store's credentials, so no staff API is needed
+ * and nothing crosses the network. `export` writes a bundle for a report and appends its salted
+ * commitment to the transparency log (integrated by the running server); `hold` places a
+ * preservation hold; `key` prints the platform's evidence public key (from the store, or from a
+ * server's `GET /v1/evidence/key` with `--server`).
+ *
+ * `verify` is offline: it needs only the bundle and the platform's public key, and prints a clear
+ * verdict; any failure exits 1 with its typed code (`evidence.file_tampered`, …).
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { encodeHex, FulcrumError, isFulcrumError } from '@fulcrum/common';
+import {
+  EVIDENCE_PUBLIC_KEY_PREFIX,
+  formatEvidencePublicKey,
+  parseEvidencePublicKey,
+  type VerifiedEvidenceBundle,
+  verifyEvidenceBundle,
+} from '@fulcrum/evidence';
+import {
+  Database,
+  exportEvidence,
+  InProcessBus,
+  loadEvidencePublicKey,
+  openEvidenceKey,
+  placeEvidenceHold,
+  type StorageConfig,
+} from '@fulcrum/server';
+import { Command, InvalidArgumentError } from 'commander';
+import { defaultServerDataDir } from './serve.js';
+
+/** Codes of `fulcrum evidence` itself (the others come from @fulcrum/evidence and the server). */
+export type EvidenceCliErrorCode =
+  /** `--key` is neither a key text (`fulcrum-evidence-ed25519:…`) nor a readable file holding one. */
+  | 'cli.evidence_key_unreadable'
+  /** The output file exists: choose another path or pass `--force`. */
+  | 'cli.evidence_out_exists'
+  /** The server could not be reached or did not serve a key: check `--server`. */
+  | 'cli.evidence_unreachable';
+
+const cliError = (code: EvidenceCliErrorCode, message: string) => new FulcrumError<EvidenceCliErrorCode>(code, message);
+
+/** Where output goes (tests capture it). */
+export interface EvidenceIo {
+  readonly stdout: { write(chunk: string): unknown };
+  readonly stderr: { write(chunk: string): unknown };
+  setExitCode(code: number): void;
+  now(): number;
+  fetch: typeof fetch;
+}
+
+const defaultIo: EvidenceIo = {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  setExitCode: (code) => {
+    process.exitCode = code;
+  },
+  now: () => Date.now(),
+  fetch: (...args) => fetch(...args),
+};
+
+interface StoreFlags {
+  data?: string;
+  postgres?: string;
+  postgresSchema?: string;
+}
+
+function storageOf(flags: StoreFlags): StorageConfig {
+  if (flags.postgres !== undefined) {
+    return {
+      dialect: 'postgres',
+      url: flags.postgres,
+      poolSize: 2,
+      ...(flags.postgresSchema === undefined ? {} : { schema: flags.postgresSchema }),
+    };
+  }
+  return { dialect: 'sqlite', dataDir: resolve(flags.data ?? defaultServerDataDir()) };
+}
+
+function storeOptions(cmd: Command): Command {
+  return cmd
+    .option(
+      '--data <dir>',
+      'the server data directory (SQLite; default: $FULCRUM_DATA or ~/.local/share/fulcrum/server)',
+    )
+    .option('--postgres <url>', 'the server store on PostgreSQL at this URL instead')
+    .option('--postgres-schema <name>', 'PostgreSQL schema (default: public)');
+}
+
+async function withStore<T>(flags: StoreFlags, fn: (db: Database) => Promise<T>): Promise<T> {
+  const bus = new InProcessBus();
+  const db = await Database.open(storageOf(flags), bus);
+  try {
+    return await fn(db);
+  } finally {
+    await db.close();
+    await bus.close();
+  }
+}
+
+/** A key given as its text form, or as a file that holds it. */
+export async function readEvidenceKeyArgument(value: string): Promise<Uint8Array> {
+  if (value.trim().startsWith(EVIDENCE_PUBLIC_KEY_PREFIX)) return parseEvidencePublicKey(value);
+  if (!existsSync(value)) {
+    throw cliError('cli.evidence_key_unreadable', `--key is neither ${EVIDENCE_PUBLIC_KEY_PREFIX}… nor a file`);
+  }
+  return parseEvidencePublicKey(await readFile(value, 'utf8'));
+}
+
+/** `--until`: an ISO 8601 date/time or ms since the epoch. */
+function parseUntil(value: string): number {
+  const n = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
+  if (!Number.isSafeInteger(n))
+    throw new InvalidArgumentError('an ISO date (2027-03-01T00:00:00Z) or ms since the epoch');
+  return n;
+}
+
+function describeFailure(err: unknown): { code: string; message: string } {
+  if (isFulcrumError(err)) return { code: err.code, message: err.message };
+  return { code: 'internal', message: err instanceof Error ? err.message : String(err) };
+}
+
+/** The verdict of `verify`, as printed with `--json`. */
+export interface EvidenceVerdict {
+  readonly ok: true;
+  readonly issuer: string;
+  readonly keyId: string;
+  readonly createdAt: string;
+  readonly files: { name: string; mediaType: string; size: number; sha256: string }[];
+  readonly openingsVerified: number;
+  readonly commitment: string;
+  readonly metadata: unknown;
+}
+
+function verdictOf(v: VerifiedEvidenceBundle): EvidenceVerdict {
+  return {
+    ok: true,
+    issuer: v.manifest.issuer,
+    keyId: v.manifest.keyId,
+    createdAt: new Date(v.manifest.createdAt).toISOString(),
+    files: v.manifest.files.map((f) => ({ ...f })),
+    openingsVerified: v.openingsVerified,
+    commitment: encodeHex(v.commitment),
+    metadata: v.manifest.metadata,
+  };
+}
+
+export function createEvidenceCommand(io: EvidenceIo = defaultIo): Command {
+  const evidence = new Command('evidence').description(
+    'signed evidence bundles: export (operator, on the store), verify (offline), hold, key',
+  );
+  const out = (s: string) => io.stdout.write(`${s}\n`);
+  const fail = (json: boolean, err: unknown) => {
+    const f = describeFailure(err);
+    if (json) out(JSON.stringify({ ok: false, ...f }));
+    else io.stderr.write(`FAILED: ${f.message} (${f.code})\n`);
+    io.setExitCode(1);
+  };
+
+  storeOptions(
+    evidence
+      .command('export')
+      .argument('<report-id>', 'the report (rpt_…)')
+      .requiredOption('--out <file>', 'where to write the bundle')
+      .option('--by <name>', 'who exports (recorded with the export)', 'operator')
+      .option('--force', 'overwrite --out if it exists')
+      .option('--json', 'print the result as JSON')
+      .description(
+        "write a report's signed evidence bundle and log its salted commitment (operator: acts on the server's store)",
+      ),
+  ).action(
+    async (reportId: string, flags: StoreFlags & { out: string; by: string; force?: boolean; json?: boolean }) => {
+      try {
+        const path = resolve(flags.out);
+        if (flags.force !== true && existsSync(path)) throw cliError('cli.evidence_out_exists', `${path} exists`);
+        const result = await withStore(flags, async (db) => {
+          const key = await openEvidenceKey(db, io.now());
+          return exportEvidence(db, key, { reportId, exportedBy: flags.by, now: io.now() });
+        });
+        await mkdir(dirname(path), { recursive: true });
+        // The bundle holds revealed content: readable by its owner only.
+        await writeFile(path, result.bytes, { mode: 0o600 });
+        const summary = {
+          ok: true,
+          exportId: result.exportId,
+          reportId,
+          file: path,
+          bytes: result.bytes.length,
+          files: result.manifest.files.length,
+          bundleSha256: encodeHex(result.bundleSha256),
+          commitment: encodeHex(result.commitment),
+          logIndex: result.logIndex,
+        };
+        if (flags.json === true) out(JSON.stringify(summary));
+        else {
+          out(`exported ${reportId} to ${path} (${summary.bytes} bytes, ${summary.files} files)`);
+          out(`bundle SHA-256 ${summary.bundleSha256}`);
+          out(`logged as evidence.bundle at index ${summary.logIndex} (commitment ${summary.commitment})`);
+        }
+      } catch (err) {
+        fail(flags.json === true, err);
+      }
+    },
+  );
+
+  evidence
+    .command('verify')
+    .argument('<bundle>', 'the bundle file')
+    .requiredOption(
+      '--key <key-or-file>',
+      `the platform's evidence public key (${EVIDENCE_PUBLIC_KEY_PREFIX}…) or a file holding it`,
+    )
+    .option('--extract <dir>', 'after verifying, write the files into this directory')
+    .option('--json', 'print the verdict as JSON')
+    .description('verify a bundle offline: signature, every file digest, every franking opening')
+    .action(async (file: string, flags: { key: string; extract?: string; json?: boolean }) => {
+      try {
+        const key = await readEvidenceKeyArgument(flags.key);
+        const v = verifyEvidenceBundle(new Uint8Array(await readFile(file)), key);
+        const verdict = verdictOf(v);
+        if (flags.extract !== undefined) {
+          const root = resolve(flags.extract);
+          for (const f of v.files) {
+            // Names are relative paths without `..` (checked by the format): they stay under root.
+            const target = join(root, ...f.name.split('/'));
+            await mkdir(dirname(target), { recursive: true });
+            await writeFile(target, f.content, { mode: 0o600, flag: 'wx' });
+          }
+        }
+        if (flags.json === true) out(JSON.stringify(verdict));
+        else {
+          out(`OK: evidence bundle verified (signed by ${verdict.issuer}, key ${verdict.keyId}, ${verdict.createdAt})`);
+          for (const f of verdict.files)
+            out(`  ${f.sha256}  ${String(f.size).padStart(10)}  ${f.mediaType}  ${f.name}`);
+          out(`  franking openings verified: ${verdict.openingsVerified}`);
+          out(`  log commitment: ${verdict.commitment} (find it as an evidence.bundle entry: fulcrum log show)`);
+          if (flags.extract !== undefined) out(`  files written to ${resolve(flags.extract)}`);
+        }
+      } catch (err) {
+        fail(flags.json === true, err);
+      }
+    });
+
+  storeOptions(
+    evidence
+      .command('hold')
+      .argument('<report-id>', 'the report (rpt_…)')
+      .requiredOption('--until <date>', 'keep the content until then (ISO 8601, or ms since the epoch)', parseUntil)
+      .requiredOption('--reason <text>', 'why (recorded with the hold)')
+      .option('--by <name>', 'who places the hold', 'operator')
+      .option('--json', 'print the hold as JSON')
+      .description("place a preservation hold: retention keeps the report's content until --until"),
+  ).action(
+    async (reportId: string, flags: StoreFlags & { until: number; reason: string; by: string; json?: boolean }) => {
+      try {
+        const hold = await withStore(flags, (db) =>
+          placeEvidenceHold(db, {
+            reportId,
+            reason: flags.reason,
+            until: flags.until,
+            createdBy: flags.by,
+            now: io.now(),
+          }),
+        );
+        if (flags.json === true) out(JSON.stringify({ ok: true, ...hold }));
+        else out(`hold ${hold.id} on ${reportId} until ${new Date(hold.until).toISOString()}`);
+      } catch (err) {
+        fail(flags.json === true, err);
+      }
+    },
+  );
+
+  storeOptions(
+    evidence
+      .command('key')
+      .option('--server <url>', "read it from a server's GET /v1/evidence/key instead of the store")
+      .description("print the platform's evidence public key (verifiers pass it to `fulcrum evidence verify --key`)"),
+  ).action(async (flags: StoreFlags & { server?: string }) => {
+    try {
+      let text: string;
+      if (flags.server !== undefined) {
+        const res = await io.fetch(`${flags.server.replace(/\/+$/, '')}/v1/evidence/key`).catch((cause) => {
+          throw cliError('cli.evidence_unreachable', `cannot reach ${flags.server}: ${String(cause)}`);
+        });
+        if (res.status !== 200) throw cliError('cli.evidence_unreachable', `the server answered ${res.status}`);
+        text = formatEvidencePublicKey(parseEvidencePublicKey(await res.text()));
+      } else {
+        text = await withStore(flags, async (db) => {
+          await openEvidenceKey(db, io.now());
+          const key = await loadEvidencePublicKey(db.kysely);
+          if (key === undefined) throw new Error('no evidence key');
+          return formatEvidencePublicKey(key.publicKey);
+        });
+      }
+      out(text);
+    } catch (err) {
+      fail(false, err);
+    }
+  });
+
+  return evidence;
+}
+
+export function registerEvidenceCommands(program: Command): void {
+  program.addCommand(createEvidenceCommand());
+}
