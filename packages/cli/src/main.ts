@@ -3,8 +3,10 @@ import { registerClientCommands } from './commands/client.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerEvidenceCommands } from './commands/evidence.js';
 import { registerLogCommands } from './commands/log.js';
+import { registerModerationCommands } from './commands/moderation.js';
 import { registerPdqCommands } from './commands/pdq.js';
 import { registerServeCommand } from './commands/serve.js';
+import { registerStaffCommands } from './commands/staff.js';
 import { registerWitnessCommand } from './commands/witness.js';
 
 /** Builds the `fulcrum` command tree. Each area registers its own subcommands. */
@@ -18,8 +20,10 @@ export function createProgram(): Command {
   registerDemoCommand(program);
   registerEvidenceCommands(program);
   registerLogCommands(program);
+  registerModerationCommands(program);
   registerPdqCommands(program);
   registerServeCommand(program);
+  registerStaffCommands(program);
   registerWitnessCommand(program);
   return program;
 }

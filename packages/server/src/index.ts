@@ -32,6 +32,17 @@ export {
   loadFrankingKeyring,
 } from './franking/franking-keys.js';
 export type { FrankingKeyOptions, FrankingStamp } from './franking/franking-keys.js';
+export {
+  grantStaffRole,
+  listStaff,
+  revokeStaffRole,
+  STAFF_ROLES,
+  staffRoles,
+} from './moderation/staff.js';
+export type { StaffRole } from './moderation/staff.js';
+export { DEFAULT_LEASE_MS, ModerationService } from './moderation/service.js';
+export type { ModerationOptions } from './moderation/service.js';
+export type { AuthorityHook, AuthorityReportKind } from './moderation/authority-hook.js';
 export { openEvidenceKey, loadEvidencePublicKey } from './evidence/evidence-key.js';
 export { exportEvidence, platformIssuer, MESSAGE_CONTENT_MEDIA_TYPE } from './evidence/export.js';
 export type { ExportEvidenceInput, ExportedEvidence } from './evidence/export.js';
