@@ -97,6 +97,7 @@ export async function openDevice(server: string, dataDir?: string): Promise<Test
     delivery: [],
     error: [],
     connection: [],
+    franking: [],
     moderation: [],
   };
   for (const name of Object.keys(events) as (keyof ClientEvents)[]) {

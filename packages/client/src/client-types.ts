@@ -1,6 +1,7 @@
 /** Public types of FulcrumClient: options, what it returns, and its events. */
 import type { Clock, FulcrumError, Random } from '@fulcrum/common';
 import type { MlsCryptoProvider } from '@fulcrum/e2ee';
+import type { FrankingContext } from '@fulcrum/franking';
 import type { ModerationNotice } from '@fulcrum/wire';
 import type { KeyTransparencyOptions } from './key-transparency.js';
 import type { MessageContent } from './message-content.js';
@@ -83,6 +84,39 @@ export interface MessageRecord {
   readonly serverTime?: number;
   /** Local time this device stored it. */
   readonly createdAt: number;
+  /**
+   * The franking opening a report reveals (docs/protocol.md §Franking): with `contentBytes` as the
+   * body it verifies under the server's key (`franking.verifyReportOpening`). Present on every
+   * received message (they are verified before they are stored) and on own messages once sent.
+   */
+  readonly franking?: FrankingOpening;
+}
+
+/** What a report reveals about one message besides its body (`contentBytes`). */
+export interface FrankingOpening {
+  /** The message's 32-byte franking key. */
+  readonly frankingKey: Uint8Array;
+  /** The sender's commitment (32 bytes). */
+  readonly commitment: Uint8Array;
+  /** The context the server tagged: conversation (group id bytes), epoch, sender device, group seq, time, key id. */
+  readonly context: FrankingContext;
+  /** The server's 32-byte tag. */
+  readonly tag: Uint8Array;
+}
+
+/**
+ * A received application message that was dropped because it could not be reported: its
+ * commitment did not open, the server's context named another sender than MLS, or the stamp or
+ * envelope was missing or malformed. It is never shown as a message.
+ */
+export interface FrankingFailureEvent {
+  readonly groupId: string;
+  /** This device's queue seq of the dropped item. */
+  readonly seq: number;
+  /** The MLS sender (authenticated by MLS). */
+  readonly sender: { readonly accountId: string; readonly deviceId: string };
+  /** `client.franking_failed`, `detail.reason` the franking code (e.g. `franking.commitment_mismatch`). */
+  readonly error: FulcrumError;
 }
 
 export interface SendReceipt {
@@ -161,5 +195,7 @@ export interface ClientEvents {
   delivery: DeliveryEvent;
   error: ErrorEvent;
   connection: ConnectionEvent;
+  /** A received message failed franking verification and was dropped (see `frankingFailures`). */
+  franking: FrankingFailureEvent;
   moderation: ModerationNoticeEvent;
 }

@@ -50,6 +50,14 @@ import {
   verifyDeviceCertificate,
 } from '@fulcrum/e2ee';
 import {
+  commitMessage,
+  createFrankingKey,
+  encodeFrankedEnvelope,
+  encodeFrankingAad,
+  type FrankingContext,
+} from '@fulcrum/franking';
+import {
+  type FrankingStamp,
   createValidator,
   deriveAccountId,
   LIMITS,
@@ -81,6 +89,7 @@ import { type DirectoryAccount, isTransient, KeyDirectoryCache } from './directo
 import { KeyTransparency, type KeyTransparencyReport } from './key-transparency.js';
 import { clientError } from './errors.js';
 import { Emitter, type Listener } from './events.js';
+import { frankingOpening, openFranked, ownFranking } from './franking.js';
 import {
   type AttachmentContent,
   decodeMessageContent,
@@ -94,6 +103,7 @@ import {
   counterKey,
   decodeRecord,
   encodeRecord,
+  type FrankingRecordJson,
   type GroupInfoRecord,
   type LinkRecord,
   type MessageRecordJson,
@@ -204,6 +214,7 @@ export class FulcrumClient {
   #outboxCounter = 0;
   #keyPackagesDue = true;
   #closed = false;
+  #frankingFailures = 0;
   #live:
     | { socket: SocketConnection | undefined; stopped: boolean; timer: ReturnType<typeof setTimeout> | undefined }
     | undefined;
@@ -743,6 +754,53 @@ export class FulcrumClient {
     return out;
   }
 
+  /**
+   * The franking opening of a stored message (`history()[i].key`): body (the canonical content
+   * bytes), franking key, commitment, the server's context and tag — what a report reveals
+   * (docs/protocol.md §Franking). `client.unknown_message` if there is no such message in this
+   * conversation or it has no opening (an own message not yet accepted by the server).
+   */
+  async getFrankingOpening(
+    groupId: string,
+    messageKey: string,
+  ): Promise<{ body: Uint8Array; frankingKey: Uint8Array; commitment: Uint8Array; context: FrankingContext; tag: Uint8Array }> {
+    const bytes = messageKey.startsWith(`${groupId}/`) ? await this.#store.get(TABLES.messages, messageKey) : undefined;
+    if (bytes === undefined) throw clientError('client.unknown_message', 'no such message in this conversation');
+    const r = decodeRecord<MessageRecordJson>(bytes, (v) => v.v === 1);
+    if (r.groupId !== groupId || r.franking === undefined) {
+      throw clientError('client.unknown_message', 'this message has no franking opening');
+    }
+    const opening = frankingOpening(r, r.franking);
+    return { body: unb64(r.content), ...opening };
+  }
+
+  /** Messages dropped since this client opened because they failed franking verification. */
+  get frankingFailures(): number {
+    return this.#frankingFailures;
+  }
+
+  /**
+   * Forwards a text or attachment message of `fromGroupId` (`messageKey` from `history()`) to
+   * `toGroupId`: a new message franked by this device, with the forward count one higher
+   * (attachments keep their blob, key and digests). `client.unknown_message`, `client.not_allowed`
+   * for control messages.
+   */
+  forward(fromGroupId: string, messageKey: string, toGroupId: string): Promise<SendReceipt> {
+    return this.#run(async () => {
+      const bytes = messageKey.startsWith(`${fromGroupId}/`)
+        ? await this.#store.get(TABLES.messages, messageKey)
+        : undefined;
+      if (bytes === undefined) throw clientError('client.unknown_message', 'no such message in this conversation');
+      const r = decodeRecord<MessageRecordJson>(bytes, (v) => v.v === 1);
+      const content = decodeMessageContent(unb64(r.content));
+      if (content.type !== 'text' && content.type !== 'attachment') {
+        throw clientError('client.not_allowed', 'only text and attachment messages can be forwarded');
+      }
+      await this.#resolvePendingCommits();
+      return this.#sendContentLocked(toGroupId, { ...content, forwarded: (content.forwarded ?? 0) + 1 });
+    });
+  }
+
   // ───────────────────────────── sync and live push ─────────────────────────────
 
   /**
@@ -1012,6 +1070,7 @@ export class FulcrumClient {
       ...(r.serverSeq === undefined ? {} : { serverSeq: r.serverSeq }),
       ...(r.serverTime === undefined ? {} : { serverTime: r.serverTime }),
       createdAt: r.createdAt,
+      ...(r.franking === undefined ? {} : { franking: frankingOpening(r, r.franking) }),
     };
   }
 
@@ -1226,7 +1285,7 @@ export class FulcrumClient {
     const self = this.#requireSelf();
     const contentBytes = encodeMessageContent(content);
     const group = await this.#loadGroup(groupId);
-    const sealed = await this.#mls.encryptMessage(group, contentBytes);
+    const { sealed, frankingKey } = await this.#encryptFranked(group, contentBytes);
     const writes: StoreWrite[] = [];
     const messageKey = this.#nextHistoryKey(groupId, writes);
     const outboxKey = this.#nextOutboxKey(writes);
@@ -1252,6 +1311,7 @@ export class FulcrumClient {
       clientMessageId,
       messageKey,
       content: b64(contentBytes),
+      frankingKey: b64(frankingKey),
       message: b64(sealed.message),
       epoch: Number(group.epoch),
       ...(after === undefined ? {} : { after }),
@@ -1294,6 +1354,22 @@ export class FulcrumClient {
     };
   }
 
+  /**
+   * Encrypts content as a franked application message (docs/protocol.md §Franking): a fresh
+   * franking key, never reused; the MLS plaintext is the franked envelope (`0x01 ‖ key ‖ body`),
+   * the authenticated data `0x01 ‖ commitment` over (group id, body).
+   */
+  async #encryptFranked(group: GroupState, body: Uint8Array) {
+    const frankingKey = createFrankingKey((n) => this.#random.bytes(n));
+    const commitment = commitMessage({ frankingKey, conversationId: group.groupId, body });
+    const sealed = await this.#mls.encryptMessage(
+      group,
+      encodeFrankedEnvelope({ frankingKey, body }),
+      encodeFrankingAad(commitment),
+    );
+    return { sealed, frankingKey };
+  }
+
   /** Sends every queued message in order; stops at the first one that cannot be sent now. Returns how many were sent. */
   async #flushOutbox(): Promise<number> {
     let sent = 0;
@@ -1311,13 +1387,14 @@ export class FulcrumClient {
     let entry = initial;
     for (let attempt = 0; attempt < MAX_REBASES; attempt++) {
       let seq: number;
+      let stamp: FrankingStamp | undefined;
       try {
-        seq = (
-          await this.#api.call('sendMessage', {
-            params: { groupId: entry.groupId },
-            body: { clientMessageId: entry.clientMessageId, message: entry.message },
-          })
-        ).seq;
+        const answer = await this.#api.call('sendMessage', {
+          params: { groupId: entry.groupId },
+          body: { clientMessageId: entry.clientMessageId, message: entry.message },
+        });
+        seq = answer.seq;
+        stamp = answer.franking;
       } catch (err) {
         if (isTransient(err)) return 'queued';
         if (isFulcrumError(err, 'group.stale_epoch')) {
@@ -1327,8 +1404,14 @@ export class FulcrumClient {
           const group = await this.#store.get(TABLES.groupState, entry.groupId);
           if (group !== undefined) {
             const state = decodeGroupState(group);
-            const sealed = await this.#mls.encryptMessage(state, unb64(entry.content));
-            entry = { ...entry, message: b64(sealed.message), epoch: Number(state.epoch) };
+            // A fresh franking key for the new ciphertext: a key is never used twice.
+            const { sealed, frankingKey } = await this.#encryptFranked(state, unb64(entry.content));
+            entry = {
+              ...entry,
+              frankingKey: b64(frankingKey),
+              message: b64(sealed.message),
+              epoch: Number(state.epoch),
+            };
             await this.#store.write([
               put(TABLES.groupState, entry.groupId, encodeGroupState(sealed.group)),
               put(TABLES.outbox, entry.id, encodeRecord(entry)),
@@ -1340,7 +1423,7 @@ export class FulcrumClient {
         await this.#finishMessage(entry, 'failed', undefined, err);
         return 'failed';
       }
-      await this.#finishMessage(entry, 'sent', seq, undefined);
+      await this.#finishMessage(entry, 'sent', seq, undefined, stamp);
       return 'sent';
     }
     await this.#finishMessage(entry, 'failed', undefined, clientError('client.retries_exhausted', 'too many rebases'));
@@ -1352,16 +1435,28 @@ export class FulcrumClient {
     status: 'sent' | 'failed',
     seq: number | undefined,
     error: unknown,
+    stamp?: FrankingStamp,
   ): Promise<void> {
     const writes: StoreWrite[] = [del(TABLES.outbox, entry.id)];
     const bytes = await this.#store.get(TABLES.messages, entry.messageKey);
     if (bytes !== undefined) {
       const r = decodeRecord<MessageRecordJson>(bytes, (v) => v.v === 1);
+      // Our own opening, with the stamp every recipient got (the server tags once per message).
+      const franking =
+        stamp !== undefined && entry.frankingKey !== undefined
+          ? ownFranking(entry.groupId, entry.content, entry.frankingKey, stamp)
+          : undefined;
       writes.push(
         put(
           TABLES.messages,
           entry.messageKey,
-          encodeRecord({ ...r, status, ...(seq === undefined ? {} : { serverSeq: seq }), epoch: entry.epoch }),
+          encodeRecord({
+            ...r,
+            status,
+            ...(seq === undefined ? {} : { serverSeq: seq }),
+            epoch: entry.epoch,
+            ...(franking === undefined ? {} : { franking, serverTime: stamp?.serverTime }),
+          }),
         ),
       );
     }
@@ -1558,9 +1653,36 @@ export class FulcrumClient {
     // An application message: the ratchet moved on, so the new state is saved whatever the content.
     writes.push(put(TABLES.groupState, groupId, encodeGroupState(result.group)));
     const sender = refOf(result.sender);
+    // Franking first: a message that could not be reported is dropped and flagged, never shown.
+    let opened: { body: Uint8Array; franking: FrankingRecordJson };
+    try {
+      opened = openFranked(
+        item,
+        {
+          groupId: result.group.groupId,
+          epoch: result.epoch,
+          plaintext: result.plaintext,
+          authenticatedData: result.authenticatedData,
+        },
+        sender.deviceId,
+      );
+    } catch (err) {
+      const error = clientError('client.franking_failed', 'a received message failed franking verification', {
+        cause: err,
+        detail: { reason: isFulcrumError(err) ? err.code : 'unknown' },
+      });
+      return {
+        writes,
+        after: () => {
+          wipe();
+          this.#frankingFailures++;
+          this.#events.emit('franking', { groupId, seq: item.seq, sender, error });
+        },
+      };
+    }
     let content: MessageContent;
     try {
-      content = decodeMessageContent(result.plaintext);
+      content = decodeMessageContent(opened.body);
     } catch (err) {
       return {
         writes,
@@ -1578,12 +1700,13 @@ export class FulcrumClient {
       direction: 'in',
       senderAccountId: sender.accountId,
       senderDeviceId: sender.deviceId,
-      content: b64(result.plaintext),
+      content: b64(opened.body),
       status: 'received',
       serverSeq: item.seq,
       serverTime: item.serverTime,
       createdAt: this.#clock.now(),
       epoch: Number(result.epoch),
+      franking: opened.franking,
     };
     writes.push(put(TABLES.messages, messageKey, encodeRecord(record)));
     const self = this.#requireSelf();

@@ -41,6 +41,13 @@ export type ClientErrorCode =
   | 'client.key_revoked'
   /** The server's transparency log key differs from the one pinned (or configured) earlier: the log was replaced; do not trust it; report it. */
   | 'client.log_key_changed'
+  /**
+   * A received message failed franking verification (`detail.reason`: the franking code) and was
+   * dropped: it could not be reported, so it is not shown. The sender's client or the server misbehaved.
+   */
+  | 'client.franking_failed'
+  /** No such message in this conversation's history (or it carries no franking opening). */
+  | 'client.unknown_message'
   /** The client was closed: create a new one. */
   | 'client.closed';
 

@@ -38,6 +38,8 @@ export type {
   DeliveryEvent,
   DeviceInfo,
   ErrorEvent,
+  FrankingFailureEvent,
+  FrankingOpening,
   FulcrumClientOptions,
   MemberInfo,
   MembershipChange,

@@ -87,3 +87,34 @@ describe('message content v1 (protocol.md, README "Message content")', () => {
     );
   });
 });
+
+describe('forward count', () => {
+  it('is encoded only when ≥ 1, canonically, and round-trips for text and attachments', () => {
+    expect(text(encodeMessageContent({ type: 'text', text: 'hi', forwarded: 2 }))).toBe(
+      '{"forwarded":2,"text":"hi","type":"text","v":1}',
+    );
+    for (const c of [
+      { type: 'text', text: 'hi', forwarded: 1 } as const,
+      { ...attachment, forwarded: 7 } as MessageContent,
+    ]) {
+      expect(decodeMessageContent(encodeMessageContent(c))).toEqual(c);
+    }
+    expect(text(encodeMessageContent({ ...attachment, forwarded: 3 } as MessageContent))).toContain('"forwarded":3,');
+  });
+
+  it('refuses 0, negatives, fractions, huge counts and non-numbers, sending and receiving', () => {
+    for (const n of [0, -1, 1.5, 1_000_001]) {
+      expect(codeOf(() => encodeMessageContent({ type: 'text', text: 'hi', forwarded: n }))).toBe('client.bad_content');
+      expect(codeOf(() => decodeMessageContent(utf8Encode(`{"forwarded":${n},"text":"hi","type":"text","v":1}`)))).toBe(
+        'client.bad_content',
+      );
+    }
+    expect(codeOf(() => decodeMessageContent(utf8Encode('{"forwarded":"2","text":"hi","type":"text","v":1}')))).toBe(
+      'client.bad_content',
+    );
+    // Not on control messages.
+    expect(codeOf(() => decodeMessageContent(utf8Encode('{"forwarded":1,"type":"leave","v":1}')))).toBe(
+      'client.bad_content',
+    );
+  });
+});

@@ -2,14 +2,15 @@
  * Application-message content v1: what a Fulcrum client puts inside an MLS application message
  * (protocol.md, last section; README "Message content"). The server never sees it.
  *
- *   { "type": "text", "text": ..., "v": 1 }
- *   { "attachmentId": ..., "blobSha256": ..., "key": ..., "mediaType": ..., "name": ...,
- *     "plaintextSha256": ..., "size": ..., "type": "attachment", "v": 1 }
+ *   { "forwarded"?: n, "type": "text", "text": ..., "v": 1 }
+ *   { "attachmentId": ..., "blobSha256": ..., "forwarded"?: n, "key": ..., "mediaType": ...,
+ *     "name": ..., "plaintextSha256": ..., "size": ..., "type": "attachment", "v": 1 }
  *   { "name": ..., "type": "rename", "v": 1 }          (control: conversation display name)
  *   { "type": "leave", "v": 1 }                         (control: the sender's account leaves)
  *
- * encoded as canonical JSON (canonical-json.ts). Every field is required, no other field is
- * allowed, and decoding is strict: the bytes must be exactly the encoding of what they decode to,
+ * encoded as canonical JSON (canonical-json.ts). Every field is required except `forwarded`
+ * (how many times the message was forwarded, 1 ≤ n ≤ MAX_FORWARDED; absent, never 0, when it was
+ * not), no other field is allowed, and decoding is strict: the bytes must be exactly the encoding of what they decode to,
  * so one content has one byte string (franking commits to these bytes).
  */
 import { decodeBase64Url, encodeBase64Url } from '@fulcrum/common';
@@ -24,10 +25,14 @@ export const MAX_TEXT_BYTES = 32 * 1024;
 export const MAX_NAME_CHARS = 255;
 /** Longest media type (RFC 6838 §4.2 allows 127 + 1 + 127). */
 export const MAX_MEDIA_TYPE_CHARS = 255;
+/** Largest forward count a content may carry. */
+export const MAX_FORWARDED = 1_000_000;
 
 export interface TextContent {
   readonly type: 'text';
   readonly text: string;
+  /** How many times this message was forwarded (a forward is a new message franked by the forwarder). */
+  readonly forwarded?: number;
 }
 
 export interface AttachmentContent {
@@ -46,6 +51,8 @@ export interface AttachmentContent {
   readonly mediaType: string;
   /** Display file name, without any directory part. */
   readonly name: string;
+  /** How many times this message was forwarded. */
+  readonly forwarded?: number;
 }
 
 export interface RenameContent {
@@ -84,8 +91,16 @@ function checkDigest(b: unknown, what: string): Uint8Array {
   return b;
 }
 
+function checkForwarded(c: TextContent | AttachmentContent): void {
+  const n = c.forwarded;
+  if (n !== undefined && (!Number.isSafeInteger(n) || n < 1 || n > MAX_FORWARDED)) {
+    throw clientError('client.bad_content', `forwarded must be an integer 1..${MAX_FORWARDED} (absent when 0)`);
+  }
+}
+
 /** Checks a content value before encoding (sending); throws `client.bad_content` / `client.content_too_large`. */
 export function checkMessageContent(c: MessageContent): MessageContent {
+  if (c.type === 'text' || c.type === 'attachment') checkForwarded(c);
   switch (c.type) {
     case 'text':
       if (typeof c.text !== 'string' || c.text.length === 0) throw clientError('client.bad_content', 'empty text');
@@ -123,9 +138,10 @@ export function checkMessageContent(c: MessageContent): MessageContent {
 function toCanonical(c: MessageContent): CanonicalValue {
   switch (c.type) {
     case 'text':
-      return { v: 1, type: 'text', text: c.text };
+      return { v: 1, type: 'text', text: c.text, ...(c.forwarded === undefined ? {} : { forwarded: c.forwarded }) };
     case 'attachment':
       return {
+        ...(c.forwarded === undefined ? {} : { forwarded: c.forwarded }),
         v: 1,
         type: 'attachment',
         attachmentId: c.attachmentId,
@@ -171,6 +187,18 @@ function b64(o: Record<string, CanonicalValue>, k: string): Uint8Array {
   }
 }
 
+function withForwarded(o: Record<string, CanonicalValue>, keys: string[]): string[] {
+  return Object.hasOwn(o, 'forwarded') ? [...keys, 'forwarded'] : keys;
+}
+
+/** The `forwarded` field if present (range-checked by checkMessageContent: never 0). */
+function forwarded(o: Record<string, CanonicalValue>): { forwarded?: number } {
+  if (!Object.hasOwn(o, 'forwarded')) return {};
+  const n = o.forwarded;
+  if (typeof n !== 'number') throw clientError('client.bad_content', 'forwarded must be an integer');
+  return { forwarded: n };
+}
+
 /**
  * Decodes received content (hostile input). Throws `client.bad_content` (not canonical, unknown
  * version or type, missing/extra fields, out-of-range values) or `client.content_too_large`.
@@ -184,11 +212,24 @@ export function decodeMessageContent(bytes: Uint8Array): MessageContent {
   let content: MessageContent;
   switch (type) {
     case 'text':
-      exactKeys(o, ['v', 'type', 'text']);
-      content = { type, text: str(o, 'text') };
+      exactKeys(o, withForwarded(o, ['v', 'type', 'text']));
+      content = { type, text: str(o, 'text'), ...forwarded(o) };
       break;
     case 'attachment': {
-      exactKeys(o, ['v', 'type', 'attachmentId', 'key', 'plaintextSha256', 'blobSha256', 'size', 'mediaType', 'name']);
+      exactKeys(
+        o,
+        withForwarded(o, [
+          'v',
+          'type',
+          'attachmentId',
+          'key',
+          'plaintextSha256',
+          'blobSha256',
+          'size',
+          'mediaType',
+          'name',
+        ]),
+      );
       const size = o.size;
       if (typeof size !== 'number') throw clientError('client.bad_content', 'size must be an integer');
       content = {
@@ -200,6 +241,7 @@ export function decodeMessageContent(bytes: Uint8Array): MessageContent {
         size,
         mediaType: str(o, 'mediaType'),
         name: str(o, 'name'),
+        ...forwarded(o),
       };
       break;
     }

@@ -95,6 +95,27 @@ export interface MessageRecordJson {
   readonly serverTime?: number;
   readonly createdAt: number;
   readonly epoch?: number;
+  /**
+   * The franking opening (docs/protocol.md §Franking): what a report reveals besides `content`
+   * (the committed body) — present on received text/attachment/control messages that verified,
+   * and on own messages the server accepted.
+   */
+  readonly franking?: FrankingRecordJson;
+}
+
+/** A message's franking opening as stored (bytes base64url). The conversation id is `groupId`. */
+export interface FrankingRecordJson {
+  readonly v: 1;
+  /** The message's 32-byte franking key. */
+  readonly frankingKey: string;
+  /** The 32-byte commitment (the MLS authenticated data after its version byte). */
+  readonly commitment: string;
+  /** The server's stamp: key id, 32-byte tag, server time, MLS epoch, group seq. */
+  readonly keyId: string;
+  readonly tag: string;
+  readonly serverTime: number;
+  readonly epoch: number;
+  readonly seq: number;
 }
 
 /** A pending send (table `outbox`, key `<counter>`): an application message or a commit. */
@@ -109,6 +130,8 @@ export type OutboxRecord =
       readonly messageKey: string;
       /** Canonical content bytes, base64url (re-encrypted if the epoch moved on). */
       readonly content: string;
+      /** The franking key `message` is franked with (a fresh one on every re-encryption). */
+      readonly frankingKey?: string;
       /** The MLS PrivateMessage, base64url, and the epoch it was made in. */
       readonly message: string;
       readonly epoch: number;
