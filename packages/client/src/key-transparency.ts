@@ -42,12 +42,15 @@ import {
   type LabelKeyEntry,
   type LoggedDevice,
   type NoteVerifier,
+  parseTlogPolicy,
   parseVerifierKey,
   type TileSource,
+  type TlogPolicy,
   tlogError,
   unknownDevices,
   type VerifiedCheckpoint,
   verifyCheckpoint,
+  verifyCheckpointWithPolicy,
   verifyConsistency,
   verifyEntryReceipt,
   verifyServedDeviceKey,
@@ -69,9 +72,20 @@ export interface KeyTransparencyOptions {
   readonly logKey?: string;
   /**
    * How long to wait for a freshly registered device to be integrated into the log (the server
-   * integrates every ~50 ms) before refusing it as `client.key_not_in_log`. Default 3000 ms.
+   * integrates every ~50 ms, then collects witness cosignatures if it has witnesses) before
+   * refusing it as `client.key_not_in_log`. Default 3000 ms.
    */
   readonly integrationWaitMs?: number;
+  /**
+   * The witnesses this client requires, as a C2SP tlog-policy file (text, bytes, or parsed with
+   * `parseTlogPolicy`). When given, every checkpoint this client trusts — the current one and
+   * the one in each receipt — must carry valid cosignatures that satisfy the policy's quorum
+   * (`tlog.policy_quorum_not_met` otherwise; `tlog.note_bad_signature` for a bad cosignature),
+   * so a split view shown to this client alone needs the witnesses' collusion. If the policy
+   * lists logs, the log key must be one of them (`tlog.policy_unknown_log`). Without a policy,
+   * the log's own signature suffices (the earlier behaviour).
+   */
+  readonly witnessPolicy?: string | Uint8Array | TlogPolicy;
 }
 
 /** The last checkpoint this client verified (table `kt`, key `checkpoint`). */
@@ -177,6 +191,7 @@ export class KeyTransparency {
   readonly #verified = new Map<string, StoredDevice>();
   readonly #labels = new Map<string, Uint8Array>();
   #verifier: NoteVerifier | undefined;
+  readonly #policy: TlogPolicy | undefined;
   /** Serialises checkpoint updates (two checks must not race on the stored checkpoint). */
   #checkpointLock: Promise<unknown> = Promise.resolve();
 
@@ -187,6 +202,10 @@ export class KeyTransparency {
     private readonly options: KeyTransparencyOptions = {},
   ) {
     this.#source = new LogSource(transport);
+    const p = options.witnessPolicy;
+    // A malformed policy is a configuration error: it throws tlog.policy_malformed here.
+    this.#policy =
+      p === undefined ? undefined : typeof p === 'string' || p instanceof Uint8Array ? parseTlogPolicy(p) : p;
   }
 
   /** The log's verifier: the `logKey` option, else the pinned `/log/key` (pinned on first use). */
@@ -215,7 +234,17 @@ export class KeyTransparency {
   }
 
   #verifyNote(verifier: NoteVerifier): (note: string | Uint8Array) => VerifiedCheckpoint {
-    return (note) => verifyCheckpoint(note, { logVerifiers: [verifier], origin: verifier.name });
+    const policy = this.#policy;
+    if (policy === undefined)
+      return (note) => verifyCheckpoint(note, { logVerifiers: [verifier], origin: verifier.name });
+    if (
+      policy.logs.length > 0 &&
+      !policy.logs.some((l) => constantTimeEqual(l.verifier.publicKey, verifier.publicKey))
+    ) {
+      throw tlogError('tlog.policy_unknown_log', 'the witness policy does not list this log’s key');
+    }
+    // c2sp.org/tlog-policy: the log's signature, then a quorum of valid witness cosignatures.
+    return (note) => verifyCheckpointWithPolicy(note, policy, { extraLogs: [verifier], origin: verifier.name });
   }
 
   async #known(): Promise<StoredCheckpoint | undefined> {
