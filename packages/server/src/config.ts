@@ -53,8 +53,17 @@ export interface ServerConfig {
    * `device`: every authenticated request, per device, counted after authentication (default
    * burst 300, 100/s). `accountCreation`: unauthenticated `POST /v1/accounts`, per client address
    * (default burst 100, 2/s). `maxKeys`: buckets kept per limiter (default 100 000).
+   * `account`: every authenticated request, per account, summed over its devices (default burst
+   * 600, 200/s: two devices' worth), so an account cannot multiply its budget by adding devices.
    */
-  rateLimit?: false | { device?: Partial<BucketOptions>; accountCreation?: Partial<BucketOptions>; maxKeys?: number };
+  rateLimit?:
+    | false
+    | {
+        device?: Partial<BucketOptions>;
+        accountCreation?: Partial<BucketOptions>;
+        maxKeys?: number;
+        account?: Partial<BucketOptions>;
+      };
   /**
    * A WebSocket whose unsent data stays above `highWaterBytes` (default 1 MiB) for
    * `stallTimeoutMs` (default 10 s), or passes `maxBufferedBytes` (default 4 MiB), is closed
@@ -107,7 +116,12 @@ export interface ResolvedConfig {
   readonly transparencyLog: TransparencyLogOptions;
   readonly moderation: ModerationOptions;
   readonly rateLimit:
-    | { readonly device: BucketOptions; readonly accountCreation: BucketOptions; readonly maxKeys: number }
+    | {
+        readonly device: BucketOptions;
+        readonly accountCreation: BucketOptions;
+        readonly maxKeys: number;
+        readonly account: BucketOptions;
+      }
     | undefined;
   readonly wsSendBuffer: WsSendBufferOptions;
   readonly webDir: string | undefined;
@@ -189,6 +203,7 @@ export function resolveConfig(config: ServerConfig): ResolvedConfig {
               'rateLimit.accountCreation',
             ),
             maxKeys: positiveInt(config.rateLimit?.maxKeys, 100_000, 'rateLimit.maxKeys'),
+            account: bucket(config.rateLimit?.account, { burst: 600, perSecond: 200 }, 'rateLimit.account'),
           }),
     wsSendBuffer: resolveSendBuffer(config.wsSendBuffer),
     webDir: config.webDir,

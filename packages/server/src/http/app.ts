@@ -26,7 +26,7 @@ import { queueRoutes } from './routes/queue.js';
 import { reportRoutes } from './routes/reports.js';
 import { logRoutes } from '../log/routes.js';
 import { evidenceRoutes } from '../evidence/routes.js';
-import { RateLimiter, type TakeResult } from './rate-limit.js';
+import { RateLimiter, type TakeResult, takeEach } from './rate-limit.js';
 import { SignatureVerifier } from './signature.js';
 import { type WsSession, wsRoutes } from './ws.js';
 import { webStaticRoutes } from './web-static.js';
@@ -52,6 +52,7 @@ export async function buildApp(
   const limits = ctx.config.rateLimit;
   const deviceLimiter = limits && new RateLimiter(limits.device, ctx.config.clock, limits.maxKeys);
   const accountLimiter = limits && new RateLimiter(limits.accountCreation, ctx.config.clock, limits.maxKeys);
+  const perAccountLimiter = limits && new RateLimiter(limits.account, ctx.config.clock, limits.maxKeys);
   /** Refuses with 429 `rate.limited` and a `retry-after` (seconds, RFC 9110 §10.2.3). */
   const enforce = (taken: TakeResult, reply: { header(name: string, value: string): unknown }): void => {
     if (taken.ok) return;
@@ -117,7 +118,14 @@ export async function buildApp(
     // Counted only once the signature verified, so a forged request cannot drain another
     // device's bucket. A refused request still spends its nonce (the error handler), so it
     // cannot be replayed after the refill.
-    if (deviceLimiter) enforce(deviceLimiter.take(auth.deviceId), reply);
+    // Per device and per account (summed over its devices): charged both or neither.
+    enforce(
+      takeEach([
+        [deviceLimiter, auth.deviceId],
+        [perAccountLimiter, auth.accountId],
+      ]),
+      reply,
+    );
     if (request.routeOptions.config.recordsNonceInWrite !== true) {
       await ctx.writer.submit(async () => undefined, { nonce: auth.nonce });
     }

@@ -40,6 +40,27 @@ export class RateLimiter {
 
   /** Takes one token from `key`'s bucket if it has one. */
   take(key: string): TakeResult {
+    const bucket = this.#refilled(key);
+    if (bucket.tokens >= 1) {
+      bucket.tokens -= 1;
+      return { ok: true };
+    }
+    return this.#refusal(bucket);
+  }
+
+  /** Like `take`, but spends nothing: whether `key` has a token now (used by `takeEach`). */
+  check(key: string): TakeResult {
+    const bucket = this.#refilled(key);
+    return bucket.tokens >= 1 ? { ok: true } : this.#refusal(bucket);
+  }
+
+  #refusal(bucket: Bucket): TakeResult {
+    const { perSecond } = this.#options;
+    return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - bucket.tokens) / perSecond)) };
+  }
+
+  /** `key`'s bucket, refilled up to now and marked most recently used (created full). */
+  #refilled(key: string): Bucket {
     const now = this.#clock.now();
     const { burst, perSecond } = this.#options;
     let bucket = this.#buckets.get(key);
@@ -57,15 +78,33 @@ export class RateLimiter {
       const oldest = this.#buckets.keys().next().value;
       if (oldest !== undefined) this.#buckets.delete(oldest);
     }
-    if (bucket.tokens >= 1) {
-      bucket.tokens -= 1;
-      return { ok: true };
-    }
-    return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - bucket.tokens) / perSecond)) };
+    return bucket;
   }
 
   /** How many buckets are held (for tests and stats). */
   get size(): number {
     return this.#buckets.size;
   }
+}
+
+/**
+ * Takes one token from every `[limiter, key]` bucket, or from none: if any bucket is empty the
+ * request is refused and no bucket is charged (so a device refused by its account's limit keeps
+ * its own tokens, and the other way round). The refusal's `retryAfterSeconds` is the longest
+ * wait among the empty buckets. An entry whose limiter is `undefined` is skipped.
+ */
+export function takeEach(buckets: readonly (readonly [RateLimiter | undefined, string])[]): TakeResult {
+  let refused: TakeResult | undefined;
+  for (const [limiter, key] of buckets) {
+    const r = limiter?.check(key);
+    if (
+      r !== undefined &&
+      !r.ok &&
+      (refused === undefined || (!refused.ok && r.retryAfterSeconds > refused.retryAfterSeconds))
+    )
+      refused = r;
+  }
+  if (refused !== undefined) return refused;
+  for (const [limiter, key] of buckets) limiter?.take(key);
+  return { ok: true };
 }
