@@ -10,6 +10,7 @@ import {
 } from './franking/franking-keys.js';
 import type { BucketOptions } from './http/rate-limit.js';
 import type { TransparencyLogOptions } from './log/transparency-log.js';
+import type { AuthorityOptions } from './authority/options.js';
 import type { ModerationOptions } from './moderation/service.js';
 import { DEFAULT_GROUP_COMMIT, type GroupCommitOptions } from './write-queue.js';
 
@@ -48,6 +49,11 @@ export interface ServerConfig {
    * `authority` is the authority-reports part's hook (decision 0004), called in decisions' transactions.
    */
   moderation?: ModerationOptions;
+  /**
+   * Reports to authorities (src/authority, docs/architecture.md §Authority reports): the platform's
+   * details for the reports, retry and backoff of the delivery worker. Destinations are in the store.
+   */
+  authority?: AuthorityOptions;
   /**
    * Token-bucket rate limits, in memory per process (README §Limits); `false` turns them off.
    * `device`: every authenticated request, per device, counted after authentication (default

@@ -53,3 +53,24 @@ export { runRetention } from './evidence/retention.js';
 export type { RetentionResult } from './evidence/retention.js';
 export { EVIDENCE_KEY_PATH } from './evidence/routes.js';
 export type { ServerEvidenceErrorCode } from './evidence/errors.js';
+export {
+  AUTHORITY_KINDS,
+  AUTHORITY_TRANSPORTS,
+  AuthorityService,
+  addDestination,
+  disableDestination,
+  getDestination,
+  listDestinations,
+} from './authority/index.js';
+export type {
+  AuthorityDestination,
+  AuthorityKind,
+  AuthorityOptions,
+  AuthorityTransport,
+  DeliveryRecord,
+  EnqueueInput,
+  EnqueueResult,
+  NewDestination,
+  ServerAuthorityErrorCode,
+} from './authority/index.js';
+export { AUTHORITY_TABLE_NAMES } from './db/schema.js';

@@ -5,6 +5,7 @@ import { PgAttachmentStore } from './blobs/pg-attachment-store.js';
 import type { Bus } from './bus/bus.js';
 import { InProcessBus } from './bus/in-process-bus.js';
 import { NatsBus } from './bus/nats-bus.js';
+import { AuthorityService } from './authority/service.js';
 import { type ResolvedConfig, resolveConfig, type ServerConfig } from './config.js';
 import { Database } from './db/database.js';
 import { FrankingKeys } from './franking/franking-keys.js';
@@ -35,6 +36,8 @@ export interface RunningServer {
   readonly franking: FrankingKeys;
   /** Group-commit counters: batches, operations, largest batch. */
   writerStats(): WriteQueueStats;
+  /** Reports to authorities: moderation's hook and the delivery worker (`runDueOnce()` in tests). */
+  readonly authority: AuthorityService;
   /** Runs the nonce / idempotency cleanup now. */
   cleanup(): Promise<{ nonces: number; sent: number }>;
   /** Stops accepting, closes live sockets (1001), finishes queued writes, closes storage. Idempotent. */
@@ -70,7 +73,22 @@ export async function startServer(input: ServerConfig): Promise<RunningServer> {
   await openEvidenceKey(db, config.clock.now());
   const franking = new FrankingKeys(db, config.franking);
   await franking.current(config.clock.now());
-  const ctx: AppContext = { config, db, writer, bus, mls: await MlsInspector.create(), attachments, log, franking };
+  // Reports to authorities: moderation enqueues through this hook; the worker delivers.
+  const authority = new AuthorityService(db, input.authority ?? {}, config.clock, logger);
+  const withAuthority: ResolvedConfig = {
+    ...config,
+    moderation: Object.freeze({ ...config.moderation, authority: config.moderation.authority ?? authority }),
+  };
+  const ctx: AppContext = {
+    config: withAuthority,
+    db,
+    writer,
+    bus,
+    mls: await MlsInspector.create(),
+    attachments,
+    log,
+    franking,
+  };
 
   const { app, sessions } = await buildApp(ctx, logger);
   try {
@@ -86,6 +104,7 @@ export async function startServer(input: ServerConfig): Promise<RunningServer> {
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const stopCleanup = startCleanupJob(config, writer, logger);
+  authority.start();
   const stopRetention = startRetentionJob(config, db, logger);
   log.start(config.transparencyLog.integrateIntervalMs, (err) =>
     logger.warn({ err: err instanceof Error ? err.name : 'unknown' }, 'transparency log integration failed'),
@@ -101,11 +120,13 @@ export async function startServer(input: ServerConfig): Promise<RunningServer> {
     bus,
     log,
     franking,
+    authority,
     writerStats: () => ({ ...writer.stats }),
     cleanup: () => runCleanupOnce(config, writer),
     close() {
       closing ??= (async () => {
         stopCleanup();
+        await authority.stop();
         await stopRetention();
         for (const s of [...sessions]) s.close(WS_CLOSE.goingAway, undefined, 'server shutting down');
         // Requests in flight get a grace period to finish; after it, connections still open (a

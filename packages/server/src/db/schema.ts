@@ -2,6 +2,9 @@ import type { AttachmentChunksTable } from './tables/attachment-chunks.js';
 import type { AttachmentsTable } from './tables/attachments.js';
 import type { AccountsTable } from './tables/accounts.js';
 import type { AccountSanctionsTable } from './tables/account-sanctions.js';
+import type { AuthorityDeliveriesTable, AuthorityDeliveryAttemptsTable } from './tables/authority-deliveries.js';
+import type { AuthorityDestinationsTable } from './tables/authority-destinations.js';
+import type { AuthorityReportsTable } from './tables/authority-reports.js';
 import type { BlocksTable } from './tables/blocks.js';
 import type { DevicesTable } from './tables/devices.js';
 import type { EvidenceExportsTable } from './tables/evidence-exports.js';
@@ -73,6 +76,11 @@ export interface DatabaseSchema {
   moderation_appeals: ModerationAppealsTable;
   moderation_notices: ModerationNoticesTable;
   moderation_audit: ModerationAuditTable;
+  // Reports to authorities (migration 0006, src/authority): destinations, built payloads, deliveries.
+  authority_destinations: AuthorityDestinationsTable;
+  authority_reports: AuthorityReportsTable;
+  authority_deliveries: AuthorityDeliveriesTable;
+  authority_delivery_attempts: AuthorityDeliveryAttemptsTable;
   // Evidence (migration 0007): the evidence signing key, preservation holds, exported bundles.
   evidence_keys: EvidenceKeysTable;
   evidence_holds: EvidenceHoldsTable;
@@ -120,3 +128,11 @@ export type Dialect = 'sqlite' | 'postgres';
 
 /** The evidence tables (migration 0007). `evidence_keys` holds the evidence signing key's secret. */
 export const EVIDENCE_TABLE_NAMES: readonly TableName[] = ['evidence_keys', 'evidence_holds', 'evidence_exports'];
+
+/** The authority-report tables (migration 0006): payloads hold reported content (CyberTipline, Art. 18). */
+export const AUTHORITY_TABLE_NAMES: readonly TableName[] = [
+  'authority_destinations',
+  'authority_reports',
+  'authority_deliveries',
+  'authority_delivery_attempts',
+];
