@@ -14,11 +14,20 @@ import { FulcrumError, isFulcrumError } from '@fulcrum/common';
 import {
   auditTiledLog,
   createEd25519NoteVerifier,
+  describeQuorum,
+  isTlogError,
   keyTransparencyRegistry,
+  parseNote,
+  parseTlogPolicy,
   parseVerifierKey,
+  type PolicyVerifiedCheckpoint,
+  type QuorumRequirement,
   type TileSource,
+  type TlogPolicy,
+  tlogError,
   type VerifiedCheckpoint,
   verifyCheckpoint,
+  verifyCheckpointWithPolicy,
   verifyTiledLog,
   verifyTlogProof,
   hashLeaf,
@@ -84,6 +93,12 @@ export interface LogVerdict {
   readonly entriesAudited?: number;
   readonly tilesChecked?: number;
   readonly kinds?: Record<string, number>;
+  /** With `--policy`: who had to cosign, who did (policy names), and cosigners the policy does not know. */
+  readonly witnesses?: {
+    readonly required: string;
+    readonly cosignedBy: readonly string[];
+    readonly unknownCosigners: readonly string[];
+  };
 }
 
 /** A TileSource over HTTP: 404 → undefined; anything else but 200 → `cli.log_unreachable`. */
@@ -138,6 +153,98 @@ function checkpointVerifier(vkey: string): (note: Uint8Array | string) => Verifi
   return (note) => verifyCheckpoint(note, { logVerifiers: [verifier] });
 }
 
+/** A quorum requirement in words: `all of (w1, w2)`, `2 of (a, b, c)`, `w1`, `nothing`. */
+export function describeRequirement(q: QuorumRequirement): string {
+  if (q.kind === 'none') return 'nothing';
+  if (q.kind === 'witness') return q.name;
+  const k = q.threshold === q.of.length ? 'all' : q.threshold === 1 ? 'any' : String(q.threshold);
+  return `${k} of (${q.of.map(describeRequirement).join(', ')})`;
+}
+
+/**
+ * A checkpoint verifier that also requires the policy (c2sp.org/tlog-policy) to be satisfied by
+ * valid witness cosignatures. The log key must be the pinned one and, if the policy lists logs,
+ * one of them. Failures keep their tlog codes with a message that names the witnesses:
+ * `tlog.policy_quorum_not_met` (not enough cosignatures: which are missing, which unknown
+ * cosigners were ignored), `tlog.note_bad_signature` (a bad cosignature, naming the witness).
+ */
+function policyCheckpointVerifier(
+  vkey: string,
+  policy: TlogPolicy,
+): (note: Uint8Array | string) => PolicyVerifiedCheckpoint {
+  const key = parseVerifierKey(vkey);
+  const logVerifier = createEd25519NoteVerifier(key.name, key.publicKey);
+  if (policy.logs.length > 0 && !policy.logs.some((l) => l.vkey === vkey)) {
+    throw tlogError('tlog.policy_unknown_log', 'the witness policy does not list this log key', { vkey });
+  }
+  const required = describeRequirement(describeQuorum(policy));
+  const witnesses = [...policy.witnesses.values()];
+  return (note) => {
+    try {
+      return verifyCheckpointWithPolicy(note, policy, { extraLogs: [logVerifier], origin: key.name });
+    } catch (err) {
+      if (isTlogError(err, 'tlog.policy_quorum_not_met')) {
+        const detail = (err.detail ?? {}) as { cosignedBy?: string[] };
+        const cosignedBy = detail.cosignedBy ?? [];
+        const missing = witnesses.map((w) => w.name).filter((n) => !cosignedBy.includes(n));
+        const known = new Set(witnesses.map((w) => `${w.verifier.name}\0${w.verifier.keyId}`));
+        known.add(`${logVerifier.name}\0${logVerifier.keyId}`);
+        let unknownCosigners: string[] = [];
+        try {
+          unknownCosigners = [
+            ...new Set(
+              parseNote(note)
+                .signatures.filter((sig) => !known.has(`${sig.name}\0${sig.keyId}`))
+                .map((sig) => sig.name),
+            ),
+          ];
+        } catch {
+          // verifyCheckpointWithPolicy parsed it already; nothing more to say
+        }
+        throw tlogError(
+          'tlog.policy_quorum_not_met',
+          `not enough cosignatures: the policy requires ${required}; valid cosignatures from ${
+            cosignedBy.length === 0 ? 'no policy witness' : cosignedBy.join(', ')
+          }; none from ${missing.join(', ') || '-'}${
+            unknownCosigners.length === 0
+              ? ''
+              : `; ignored cosignatures from witnesses the policy does not know: ${unknownCosigners.join(', ')}`
+          }`,
+          { required, cosignedBy, missing, unknownCosigners },
+          err,
+        );
+      }
+      if (isTlogError(err, 'tlog.note_bad_signature')) {
+        const d = (err.detail ?? {}) as { name?: string; keyId?: number };
+        const w = witnesses.find((x) => x.verifier.name === d.name && x.verifier.keyId >>> 0 === (d.keyId ?? -1) >>> 0);
+        if (w !== undefined) {
+          throw tlogError(
+            'tlog.note_bad_signature',
+            `bad cosignature from witness ${w.name} (${w.vkey.split('+')[0]})`,
+            {
+              witness: w.name,
+            },
+            err,
+          );
+        }
+        throw tlogError('tlog.note_bad_signature', 'bad signature from the log key on the checkpoint', undefined, err);
+      }
+      throw err;
+    }
+  };
+}
+
+/** Reads and parses a c2sp.org/tlog-policy file (`tlog.policy_malformed` if it is not one). */
+export async function readPolicyFile(path: string): Promise<TlogPolicy> {
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await readFile(path));
+  } catch (cause) {
+    throw tlogError('tlog.policy_malformed', `cannot read the policy file ${path}`, undefined, cause);
+  }
+  return parseTlogPolicy(bytes);
+}
+
 /**
  * Verifies a log: signature under the pinned (or first-seen) key, consistency with the stored
  * state, full audit of the entries. Saves the new state only when everything passed. Throws the
@@ -148,6 +255,8 @@ export async function verifyLog(options: {
   logKey?: string;
   stateDir: string;
   audit?: boolean;
+  /** Require this witness policy (c2sp.org/tlog-policy) to be satisfied by the checkpoint's cosignatures. */
+  policy?: TlogPolicy;
   io?: Pick<LogIo, 'stderr' | 'fetch'>;
 }): Promise<LogVerdict> {
   const url = options.url.replace(/\/+$/, '');
@@ -174,9 +283,11 @@ export async function verifyLog(options: {
   }
   const registry = keyTransparencyRegistry();
   const kinds: Record<string, number> = {};
+  const policy = options.policy;
+  const verifyNote = policy === undefined ? checkpointVerifier(vkey) : policyCheckpointVerifier(vkey, policy);
   const verdict = await verifyTiledLog({
     source,
-    verifyCheckpoint: checkpointVerifier(vkey),
+    verifyCheckpoint: verifyNote,
     ...(state === undefined
       ? {}
       : { previous: { size: state.size, rootHash: new Uint8Array(Buffer.from(state.rootHash, 'base64')) } }),
@@ -217,11 +328,33 @@ export async function verifyLog(options: {
     ...(verdict.audit === undefined
       ? {}
       : { entriesAudited: verdict.audit.entries, tilesChecked: verdict.audit.tilesChecked, kinds }),
+    ...(policy === undefined
+      ? {}
+      : { witnesses: witnessSummary(verdict.checkpoint as PolicyVerifiedCheckpoint, policy) }),
   };
 }
 
-function describeFailure(err: unknown): { code: string; message: string } {
-  if (isFulcrumError(err)) return { code: err.code, message: err.message };
+function witnessSummary(cp: PolicyVerifiedCheckpoint, policy: TlogPolicy): NonNullable<LogVerdict['witnesses']> {
+  const logKeys = new Set(cp.logKeys);
+  return {
+    required: describeRequirement(describeQuorum(policy)),
+    cosignedBy: [...cp.cosignedBy].sort(),
+    unknownCosigners: [
+      ...new Set(
+        cp.verifiedNote.note.signatures
+          .filter((s) => !cp.verifiedNote.verified.some((v) => v.signature === s && logKeys.has(v.verifier)))
+          .filter((s) => !cp.cosignatures.some((c) => c.name === s.name && c.keyId === s.keyId))
+          .map((s) => s.name),
+      ),
+    ],
+  };
+}
+
+function describeFailure(err: unknown): { code: string; message: string; detail?: unknown } {
+  if (isFulcrumError(err))
+    return err.detail === undefined
+      ? { code: err.code, message: err.message }
+      : { code: err.code, message: err.message, detail: err.detail };
   return { code: 'internal', message: err instanceof Error ? err.message : String(err) };
 }
 
@@ -244,42 +377,64 @@ export function createLogCommand(io: LogIo = defaultIo): Command {
     )
     .option('--state <dir>', 'where verified states are kept', defaultLogStateDir())
     .option('--no-audit', 'skip re-deriving the root from every entry')
+    .option(
+      '--policy <file>',
+      'require the witnesses of this C2SP tlog-policy file: the checkpoint must carry valid cosignatures satisfying its quorum',
+    )
     .option('--json', 'print the verdict as JSON')
     .description('check the checkpoint signature, consistency with the last verified state, and every entry')
-    .action(async (url: string, opts: { logKey?: string; state: string; audit: boolean; json?: boolean }) => {
-      try {
-        const v = await verifyLog({
-          url,
-          stateDir: opts.state,
-          audit: opts.audit,
-          io,
-          ...(opts.logKey === undefined ? {} : { logKey: opts.logKey }),
-        });
-        if (opts.json) {
-          io.stdout.write(`${JSON.stringify(v)}\n`);
-          return;
+    .action(
+      async (
+        url: string,
+        opts: { logKey?: string; state: string; audit: boolean; policy?: string; json?: boolean },
+      ) => {
+        try {
+          const v = await verifyLog({
+            url,
+            stateDir: opts.state,
+            audit: opts.audit,
+            io,
+            ...(opts.logKey === undefined ? {} : { logKey: opts.logKey }),
+            ...(opts.policy === undefined ? {} : { policy: await readPolicyFile(opts.policy) }),
+          });
+          if (opts.json) {
+            io.stdout.write(`${JSON.stringify(v)}\n`);
+            return;
+          }
+          const lines = [
+            `OK: ${v.origin} at size ${v.size}, root ${v.rootHash}`,
+            v.consistentWithSize === undefined
+              ? '  first verification of this log (no earlier state to compare)'
+              : `  consistent with the previously verified size ${v.consistentWithSize}`,
+          ];
+          if (v.witnesses !== undefined) {
+            lines.push(
+              `  witness policy satisfied (requires ${v.witnesses.required}): cosigned by ${
+                v.witnesses.cosignedBy.join(', ') || 'no witness'
+              }`,
+            );
+            if (v.witnesses.unknownCosigners.length > 0) {
+              lines.push(
+                `  ignored cosignatures from witnesses not in the policy: ${v.witnesses.unknownCosigners.join(', ')}`,
+              );
+            }
+          }
+          if (v.entriesAudited !== undefined) {
+            lines.push(`  every entry re-hashed (${v.entriesAudited}), ${v.tilesChecked} tiles rebuilt and matched`);
+            lines.push(
+              `  entries by kind: ${
+                Object.entries(v.kinds ?? {})
+                  .map(([k, n]) => `${k} ${n}`)
+                  .join(', ') || 'none'
+              }`,
+            );
+          }
+          io.stdout.write(`${lines.join('\n')}\n`);
+        } catch (err) {
+          fail(opts.json === true, err);
         }
-        const lines = [
-          `OK: ${v.origin} at size ${v.size}, root ${v.rootHash}`,
-          v.consistentWithSize === undefined
-            ? '  first verification of this log (no earlier state to compare)'
-            : `  consistent with the previously verified size ${v.consistentWithSize}`,
-        ];
-        if (v.entriesAudited !== undefined) {
-          lines.push(`  every entry re-hashed (${v.entriesAudited}), ${v.tilesChecked} tiles rebuilt and matched`);
-          lines.push(
-            `  entries by kind: ${
-              Object.entries(v.kinds ?? {})
-                .map(([k, n]) => `${k} ${n}`)
-                .join(', ') || 'none'
-            }`,
-          );
-        }
-        io.stdout.write(`${lines.join('\n')}\n`);
-      } catch (err) {
-        fail(opts.json === true, err);
-      }
-    });
+      },
+    );
 
   log
     .command('show')

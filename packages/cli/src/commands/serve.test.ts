@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunningServer } from '@fulcrum/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultServerDataDir, runServe, serveConfig } from './serve.js';
+import { createCosignatureV1Signer, formatVerifierKey } from '@fulcrum/tlog';
+import { defaultServerDataDir, parseWitnessFlag, runServe, serveConfig } from './serve.js';
 
 describe('fulcrum serve', () => {
   let dir: string;
@@ -25,6 +26,34 @@ describe('fulcrum serve', () => {
       serveConfig({ data: dir, port: 1, host: 'h', postgres: 'postgres://127.0.0.1:5432/test', logLevel: 'info' })
         .storage,
     ).toEqual({ dialect: 'postgres', url: 'postgres://127.0.0.1:5432/test' });
+  });
+
+  it('--witness name=,key=,url= (repeatable) and --witness-quorum become the log’s witness config', () => {
+    const key = (n: number) =>
+      formatVerifierKey(createCosignatureV1Signer(`w${n}.example`, new Uint8Array(32).fill(n), { now: () => 0 }));
+    let list = parseWitnessFlag(`name=w1,key=${key(1)},url=http://127.0.0.1:8081`);
+    // Any order; a URL that comes last may hold commas.
+    list = parseWitnessFlag(`url=https://w2.example/a,b,key=${key(2)},name=w2`, list);
+    expect(list).toEqual([
+      { name: 'w1', vkey: key(1), url: 'http://127.0.0.1:8081' },
+      { name: 'w2', vkey: key(2), url: 'https://w2.example/a,b' },
+    ]);
+    expect(
+      serveConfig({ data: dir, port: 0, host: 'h', logLevel: 'info', witnesses: list, witnessQuorum: 1 })
+        .transparencyLog,
+    ).toEqual({ witnesses: list, witnessQuorum: 1 });
+    expect(serveConfig({ data: dir, port: 0, host: 'h', logLevel: 'info' }).transparencyLog).toBeUndefined();
+    for (const bad of [
+      `name=w1,key=${key(1)}`, // no url
+      `name=w1,key=${key(1)},url=ftp://x`, // not http(s)
+      'name=w1,key=not-a-key,url=http://x',
+      `name=w1,key=${key(1)},url=http://x,name=again`,
+    ]) {
+      expect(() => parseWitnessFlag(bad)).toThrow();
+    }
+    // The same name or key twice.
+    expect(() => parseWitnessFlag(`name=w1,key=${key(2)},url=http://y`, list)).toThrow(/twice/);
+    expect(() => parseWitnessFlag(`name=w3,key=${key(1)},url=http://y`, list)).toThrow(/twice/);
   });
 
   it('starts on SQLite, prints its URL, answers, and stops cleanly when told to', async () => {

@@ -5,7 +5,13 @@
  */
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { type RunningServer, type ServerConfig, startServer } from '@fulcrum/server';
+import {
+  type LogWitnessConfig,
+  parseLogWitnesses,
+  type RunningServer,
+  type ServerConfig,
+  startServer,
+} from '@fulcrum/server';
 import { type Command, InvalidArgumentError } from 'commander';
 
 export interface ServeOptions {
@@ -24,6 +30,39 @@ export interface ServeOptions {
   /** Largest attachment, in bytes. */
   attachmentMaxBytes?: number;
   logLevel: NonNullable<NonNullable<ServerConfig['log']>['level']>;
+  /** Witnesses the transparency log submits its checkpoints to (`--witness`). */
+  witnesses?: LogWitnessConfig[];
+  /** How many of them must cosign before a checkpoint is served (`--witness-quorum`; default all). */
+  witnessQuorum?: number;
+  /** Serve an unwitnessed checkpoint after this many ms without the quorum (`--witness-fail-open`). */
+  witnessFailOpenMs?: number;
+}
+
+/**
+ * Parses one `--witness name=<label>,key=<vkey>,url=<base URL>` (any order; the URL may contain
+ * commas if it comes last) and appends it to `previous`.
+ */
+export function parseWitnessFlag(value: string, previous: LogWitnessConfig[] = []): LogWitnessConfig[] {
+  const fields = new Map<string, string>();
+  for (const part of value.split(/,(?=(?:name|key|url)=)/)) {
+    const eq = part.indexOf('=');
+    const k = part.slice(0, eq);
+    if (eq <= 0 || !['name', 'key', 'url'].includes(k) || fields.has(k)) {
+      throw new InvalidArgumentError('expected name=<label>,key=<witness vkey>,url=<witness URL>');
+    }
+    fields.set(k, part.slice(eq + 1));
+  }
+  const [name, vkey, url] = [fields.get('name'), fields.get('key'), fields.get('url')];
+  if (name === undefined || vkey === undefined || url === undefined) {
+    throw new InvalidArgumentError('expected name=<label>,key=<witness vkey>,url=<witness URL>');
+  }
+  const next = [...previous, { name, vkey, url }];
+  try {
+    parseLogWitnesses(next);
+  } catch (err) {
+    throw new InvalidArgumentError(err instanceof Error ? err.message : String(err));
+  }
+  return next;
 }
 
 /** `--data` default: `$FULCRUM_DATA`, else `$XDG_DATA_HOME/fulcrum/server` (`~/.local/share/fulcrum/server`). */
@@ -55,6 +94,15 @@ export function serveConfig(options: ServeOptions): ServerConfig {
           },
         }),
     log: { level: options.logLevel },
+    ...(options.witnesses === undefined || options.witnesses.length === 0
+      ? {}
+      : {
+          transparencyLog: {
+            witnesses: options.witnesses,
+            ...(options.witnessQuorum === undefined ? {} : { witnessQuorum: options.witnessQuorum }),
+            ...(options.witnessFailOpenMs === undefined ? {} : { witnessFailOpenMs: options.witnessFailOpenMs }),
+          },
+        }),
   };
 }
 
@@ -73,6 +121,12 @@ export async function runServe(
     (options.postgres === undefined ? `SQLite in ${resolve(options.data)}` : 'PostgreSQL (--postgres)') +
     (options.nats === undefined ? '' : ', live fan-out over NATS (--nats)');
   write(`fulcrum server listening on ${server.url} (${where})`);
+  write(`transparency log ${server.log.keys.origin}, key ${server.log.keys.vkey}`);
+  if (server.log.witnesses !== undefined) {
+    write(
+      `collecting cosignatures from ${options.witnesses?.map((w) => w.name).join(', ')} (quorum ${server.log.witnesses.quorum}); see ${server.url}/log/witnesses`,
+    );
+  }
   onListening?.(server);
   await new Promise<void>((done) => {
     if (stop.aborted) done();
@@ -115,6 +169,21 @@ export function registerServeCommand(program: Command): void {
     )
     .option('--attachment-max-bytes <n>', 'largest attachment accepted (default: 25 MiB)', positive)
     .option('--log-level <level>', `log level: ${LEVELS.join(', ')}`, 'info')
+    .option(
+      '--witness <name=,key=,url=>',
+      'a C2SP tlog-witness to collect transparency-log cosignatures from (repeatable): name=<label>,key=<its vkey>,url=<its base URL>',
+      parseWitnessFlag,
+    )
+    .option(
+      '--witness-quorum <n>',
+      'how many witnesses must cosign before a checkpoint is served (default: all)',
+      positive,
+    )
+    .option(
+      '--witness-fail-open <seconds>',
+      'serve an unwitnessed checkpoint after this long without the quorum (default: never)',
+      positive,
+    )
     .action(
       async (flags: {
         data?: string;
@@ -126,6 +195,9 @@ export function registerServeCommand(program: Command): void {
         natsPrefix?: string;
         attachmentMaxBytes?: number;
         logLevel: string;
+        witness?: LogWitnessConfig[];
+        witnessQuorum?: number;
+        witnessFailOpen?: number;
       }) => {
         if (!LEVELS.includes(flags.logLevel))
           throw new InvalidArgumentError(`--log-level must be one of ${LEVELS.join(', ')}`);
@@ -145,6 +217,9 @@ export function registerServeCommand(program: Command): void {
               ...(flags.natsPrefix === undefined ? {} : { natsPrefix: flags.natsPrefix }),
               ...(flags.attachmentMaxBytes === undefined ? {} : { attachmentMaxBytes: flags.attachmentMaxBytes }),
               logLevel: flags.logLevel as ServeOptions['logLevel'],
+              ...(flags.witness === undefined ? {} : { witnesses: flags.witness }),
+              ...(flags.witnessQuorum === undefined ? {} : { witnessQuorum: flags.witnessQuorum }),
+              ...(flags.witnessFailOpen === undefined ? {} : { witnessFailOpenMs: flags.witnessFailOpen * 1000 }),
             },
             controller.signal,
           );
