@@ -96,6 +96,22 @@ function storeOptions(cmd: Command): Command {
     .option('--json', 'print JSON');
 }
 
+/**
+ * On SQLite the running server writes the same file: a transaction that read before it wrote can
+ * find its snapshot stale (SQLITE_BUSY, not covered by the busy timeout) and is retried whole.
+ */
+async function withBusyRetry<T>(fn: () => Promise<T>, attempts = 20): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      const code = typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : '';
+      if (i >= attempts || !code.startsWith('SQLITE_BUSY')) throw err;
+      await new Promise((r) => setTimeout(r, 25 * i));
+    }
+  }
+}
+
 /** Runs grant or revoke; returns the account's roles afterwards. */
 export async function changeStaffRole(
   flags: StaffStoreFlags,
@@ -106,7 +122,9 @@ export async function changeStaffRole(
   return withStore(flags, async (db) => {
     const accountId = await accountIdOf(db, account);
     const input = { accountId, role: staffRole, by: null, now: Date.now() };
-    const roles = await db.transaction((tx) => (grant ? grantStaffRole(tx, input) : revokeStaffRole(tx, input)));
+    const roles = await withBusyRetry(() =>
+      db.transaction((tx) => (grant ? grantStaffRole(tx, input) : revokeStaffRole(tx, input))),
+    );
     return { accountId, roles };
   });
 }
