@@ -261,3 +261,85 @@ describe.each(['sqlite', 'postgres'] as const)('the log collects witness cosigna
     },
   );
 });
+
+describe('witness quorum and fail-open (sqlite)', () => {
+  const serverOptions: { transparencyLog: TransparencyLogOptions } = {
+    transparencyLog: { origin: ORIGIN, witnessTiming: TIMING },
+  };
+  let p: TestPlatform;
+  let dir: string;
+  let w1: RunningWitness;
+  // A witness key whose URL answers nothing (a port that was free and is closed again).
+  let gone: { vkey: string; url: string };
+
+  beforeAll(async () => {
+    p = await startTestPlatform({ dialect: 'sqlite', server: serverOptions });
+    dir = await mkdtemp(join(tmpdir(), 'fulcrum-cosign-q-'));
+    const logVkey = (await (await fetch(`${p.url}/log/key`)).text()).trim();
+    const logs = [{ origin: ORIGIN, vkey: logVkey }];
+    w1 = await startWitness({ dataDir: join(dir, 'w1'), port: 0, name: 'test.fulcrum/q1', logs });
+    const w2 = await startWitness({ dataDir: join(dir, 'w2'), port: 0, name: 'test.fulcrum/q2', logs });
+    gone = { vkey: w2.vkey, url: w2.url };
+    await w2.close();
+  });
+  afterAll(async () => {
+    await p?.close();
+    await w1?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  const configure = async (extra: Partial<TransparencyLogOptions>) => {
+    serverOptions.transparencyLog = {
+      origin: ORIGIN,
+      witnessTiming: TIMING,
+      witnesses: [
+        { name: 'q1', vkey: w1.vkey, url: w1.url },
+        { name: 'q2', vkey: gone.vkey, url: gone.url },
+      ],
+      ...extra,
+    };
+    await p.restart();
+    await until(
+      'the restarted server',
+      () =>
+        fetch(`${p.url}/log/key`).then(
+          (r) => r.status,
+          () => 0,
+        ),
+      (s) => s === 200,
+    );
+  };
+
+  it('quorum 1 of 2: served with the one cosignature while the other witness is unreachable', async () => {
+    await configure({ witnessQuorum: 1 });
+    await registerTestAccount(p.url, 'quinn');
+    const v = await until(
+      'a checkpoint cosigned by q1 alone',
+      () => view(p.url),
+      (x) => x.latestSignedSize >= 3 && x.checkpoint?.size === x.latestSignedSize && x.witnesses[1]?.lastError !== null,
+    );
+    expect(v.quorum).toBe(1);
+    expect(v.checkpoint?.cosignedBy).toEqual(['q1']);
+    expect(v.witnesses[1]).toMatchObject({ name: 'q2', cosignedSize: null, lastError: 'unreachable' });
+  });
+
+  it('quorum all: held; with fail-open the latest checkpoint is served after the delay with what it has', async () => {
+    await configure({});
+    const held = await view(p.url);
+    await registerTestAccount(p.url, 'rory');
+    const waiting = await until(
+      'a newer signed checkpoint',
+      () => view(p.url),
+      (x) => x.latestSignedSize > (held.checkpoint?.size ?? 0) && x.witnesses[0]?.cosignedSize === x.latestSignedSize,
+    );
+    expect(waiting.checkpoint?.size).toBe(held.checkpoint?.size);
+    await configure({ witnessFailOpenMs: 300 });
+    const opened = await until(
+      'fail-open',
+      () => view(p.url),
+      (x) => x.checkpoint?.size === x.latestSignedSize,
+    );
+    expect(opened.checkpoint?.size).toBeGreaterThan(held.checkpoint?.size ?? 0);
+    expect(opened.checkpoint?.cosignedBy).toEqual(['q1']);
+  });
+});
