@@ -275,6 +275,17 @@ describe.each(['sqlite', 'postgres'] as const)('moderation workflow (%s)', (dial
     ).toBe('moderation.not_claimed');
     const rows = await p.db.kysely.selectFrom('moderation_leases').selectAll().where('report_id', '=', id).execute();
     expect(rows).toHaveLength(1);
+    // An admin reassigns the case; the former holder can no longer decide, releases nothing.
+    const assigned = await call(admin, 'modAssign', `/v1/mod/cases/${id}/assign`, { accountId: holder.accountId });
+    expect(assigned.status).toBe(200);
+    expect(assigned.body.lease.holder).toBe(holder.accountId);
+    expect((await call(other, 'modRelease', `/v1/mod/cases/${id}/release`, {})).body.released).toBe(false);
+    expect((await call(holder, 'modRelease', `/v1/mod/cases/${id}/release`, {})).body.released).toBe(true);
+    const view = await call(mod1, 'modCase', `/v1/mod/cases/${id}`);
+    expect(view.body.status).toBe('open');
+    expect(view.body.lease).toBeUndefined();
+    const notAdmin = await call(mod1, 'modAssign', `/v1/mod/cases/${id}/assign`, { accountId: mod2.accountId });
+    expect(notAdmin.body.error.code).toBe('moderation.role_required');
   });
 
   it('warns, restricts and suspends with effects, and tells the affected account each decision and its reason', async () => {
@@ -437,6 +448,13 @@ describe.each(['sqlite', 'postgres'] as const)('moderation workflow (%s)', (dial
     });
     expect(ok.status).toBe(200);
     expect(hookCalls.filter((c) => c.reportId === id)).toEqual([{ reportId: id, kinds: ['art18', 'cybertipline'] }]);
+    // CyberTipline is for child-safety cases only.
+    const tip = await claimAndDecide(mod1, await report('terrorism'), {
+      action: 'escalate',
+      reason: 'x',
+      kinds: ['cybertipline'],
+    });
+    expect(tip.body.error.code).toBe('moderation.bad_decision');
     // kinds belong to escalations only.
     const bad = await claimAndDecide(cs1, await report('grooming'), { action: 'warn', reason: 'x', kinds: ['art18'] });
     expect(bad.body.error.code).toBe('moderation.bad_decision');

@@ -29,6 +29,7 @@ import { createModerationId, recordModerationEvent } from './audit.js';
 import type { AuthorityHook, AuthorityReportKind } from './authority-hook.js';
 import {
   actingRole,
+  CHILD_SAFETY_CATEGORIES,
   requireCategory,
   requireStaff,
   type StaffMember,
@@ -327,6 +328,12 @@ export class ModerationService {
     }
     if ((input.kinds !== undefined) !== (input.action === 'escalate')) {
       throw wireError('moderation.bad_decision', 'kinds is required for escalate and only for it', { path: '/kinds' });
+    }
+    // A CyberTipline report is for child sexual exploitation (18 U.S.C. § 2258A): only on those cases.
+    if (input.kinds?.includes('cybertipline') === true && !CHILD_SAFETY_CATEGORIES.includes(report.category)) {
+      throw wireError('moderation.bad_decision', 'a CyberTipline report is only for child-safety cases', {
+        path: '/kinds',
+      });
     }
     if (input.durationMs !== undefined && input.action !== 'restrict' && input.action !== 'suspend') {
       throw wireError('moderation.bad_decision', 'durationMs is only for restrict and suspend', {
