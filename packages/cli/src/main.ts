@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerAuthorityCommands } from './commands/authority.js';
 import { registerClientCommands } from './commands/client.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerEvidenceCommands } from './commands/evidence.js';
@@ -16,6 +17,7 @@ export function createProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError()
     .exitOverride();
+  registerAuthorityCommands(program);
   registerClientCommands(program);
   registerDemoCommand(program);
   registerEvidenceCommands(program);
