@@ -76,6 +76,8 @@ export type WireErrorCode =
   | 'moderation.not_appealable'
   /** `kinds` is only for (and required by) `escalate`; `durationMs` only for `restrict` and `suspend`. */
   | 'moderation.bad_decision'
+  /** The caller is the reported account or the reporter of this case: another staff member must act. */
+  | 'moderation.conflict_of_interest'
   /** A group with this id exists: pick a fresh random group id. */
   | 'group.exists'
   /** No such group. */
@@ -180,6 +182,7 @@ export const ERROR_STATUS: Readonly<Record<WireErrorCode, number>> = {
   'moderation.same_decider': 403,
   'moderation.not_appealable': 409,
   'moderation.bad_decision': 400,
+  'moderation.conflict_of_interest': 403,
   'group.exists': 409,
   'group.not_found': 404,
   'group.not_member': 403,
