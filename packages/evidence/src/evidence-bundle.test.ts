@@ -360,20 +360,21 @@ describe('evidence bundle: size limits', () => {
           key,
         ),
       );
-    const time = (b: Uint8Array) => {
-      let best = Number.POSITIVE_INFINITY;
-      for (let r = 0; r < 5; r++) {
-        const t0 = performance.now();
-        verifyEvidenceBundle(b, key.publicKey);
-        best = Math.min(best, performance.now() - t0);
-      }
-      return best;
+    const time = (b: Uint8Array, reps: number) => {
+      const t0 = performance.now();
+      for (let r = 0; r < reps; r++) verifyEvidenceBundle(b, key.publicKey);
+      return (performance.now() - t0) / reps;
     };
     const small = make(100);
     const large = make(800);
-    time(small); // warm up
-    // 8x the files: a quadratic decoder would take ~64x; allow generous noise on a loaded machine.
-    expect(time(large) / Math.max(time(small), 0.05)).toBeLessThan(30);
+    time(small, 3); // warm up
+    time(large, 1);
+    // 8x the files: a quadratic decoder would take ~64x. Pairs measured back to back (the load of a
+    // shared machine changes from second to second), the median pair ratio compared.
+    const ratios: number[] = [];
+    for (let i = 0; i < 5; i++) ratios.push(time(large, 2) / time(small, 8));
+    ratios.sort((a, b) => a - b);
+    expect(ratios[2]).toBeLessThan(24);
   });
 });
 
