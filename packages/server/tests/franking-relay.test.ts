@@ -147,3 +147,102 @@ describe.each(['sqlite', 'postgres'] as const)('franking on the relay (%s)', (di
     expect(items.filter((i) => i.kind === 'proposal').map((i) => i.franking)).toEqual([undefined]);
   });
 });
+
+describe.each(['sqlite', 'postgres'] as const)('franking key rotation through the relay (%s)', (dialect) => {
+  // Short periods on the real clock (requests are signed with real timestamps): a key tags for
+  // 1.5 s, and its tags verify for 4 s after it retires.
+  const rotationPeriodMs = 1500;
+  const reportWindowMs = 4000;
+  let p: TestPlatform;
+  let alice: Member;
+  let bob: Member;
+  let groupId: string;
+
+  beforeAll(async () => {
+    p = await startTestPlatform({ dialect, server: { franking: { rotationPeriodMs, reportWindowMs } } });
+    alice = await registerMember(p.url, 'alice');
+    bob = await registerMember(p.url, 'bob');
+    await publishKeyPackages(bob, 1);
+    alice.group = await alice.mls.createGroup(alice.state);
+    groupId = b64(alice.group.groupId);
+    await rawRequest(p.url, 'POST', '/v1/groups', { signer: alice.device, body: { groupId } });
+    const kps = (await claim(alice, bob.device.accountId)).body.keyPackages;
+    const add = await alice.mls.addDevices(
+      alice.group,
+      kps.map((k) => unb64(k.data)),
+    );
+    const res = await postCommit(alice, groupId, {
+      commit: add.commit,
+      welcome: add.welcome!,
+      addedDevices: kps.map((k) => k.deviceId),
+      removedDevices: [],
+    });
+    expect(res.status).toBe(200);
+    alice.group = add.group;
+    await catchUp(bob);
+  });
+  afterAll(() => p?.close());
+
+  async function send(text: string) {
+    const body = utf8Encode(text);
+    const frankingKey = createFrankingKey();
+    const commitment = commitMessage({ frankingKey, conversationId: alice.group!.groupId, body });
+    const enc = await alice.mls.encryptMessage(
+      alice.group!,
+      encodeFrankedEnvelope({ frankingKey, body }),
+      encodeFrankingAad(commitment),
+    );
+    alice.group = enc.group;
+    const sent = await postMessage(alice, groupId, enc.message);
+    expect(sent.status).toBe(200);
+    const stamp = sent.body.franking!;
+    const context = {
+      conversationId: alice.group.groupId,
+      epoch: stamp.epoch,
+      senderDeviceId: alice.device.deviceId,
+      serverSeq: stamp.seq,
+      serverTime: stamp.serverTime,
+      keyId: stamp.keyId,
+    };
+    return { stamp, opening: { body, frankingKey, context, tag: unb64(stamp.tag) } };
+  }
+
+  const waitUntil = async (t: number) => {
+    while (Date.now() <= t) await new Promise((r) => setTimeout(r, Math.min(200, t - Date.now() + 1)));
+  };
+
+  it('keeps old tags verifiable within the report window, refuses them after, then forgets the key', async () => {
+    const first = await send('under the first key');
+    const ring1 = await p.server.franking.keyring();
+    const k1 = ring1.get(first.stamp.keyId)!;
+    expect(k1.retiredAt! - k1.createdAt).toBe(rotationPeriodMs);
+
+    await waitUntil(k1.retiredAt!);
+    const second = await send('under the next key');
+    expect(second.stamp.keyId).not.toBe(first.stamp.keyId);
+    expect(await catchUp(bob)).toEqual(['under the first key', 'under the next key']);
+
+    // Within the window both verify; once it has passed the first is refused as too late.
+    const ring2 = await p.server.franking.keyring();
+    expect(ring2.has(first.stamp.keyId)).toBe(true);
+    const within = { now: Date.now(), reportWindowMs };
+    expect(verifyReportOpening(ring2, first.opening, within).body).toEqual(first.opening.body);
+    expect(verifyReportOpening(ring2, second.opening, within).body).toEqual(second.opening.body);
+    expect(() =>
+      verifyReportOpening(ring2, first.opening, { now: k1.retiredAt! + reportWindowMs + 1, reportWindowMs }),
+    ).toThrow(expect.objectContaining({ code: 'franking.key_expired' }));
+
+    // After the window, the next rotation deletes the first key: its tags no longer verify at all.
+    await waitUntil(k1.retiredAt! + reportWindowMs + rotationPeriodMs);
+    const third = await send('much later');
+    expect(third.stamp.keyId).not.toBe(second.stamp.keyId);
+    const ring3 = await p.server.franking.keyring();
+    expect(ring3.has(first.stamp.keyId)).toBe(false);
+    expect(() => verifyReportOpening(ring3, first.opening, { now: Date.now(), reportWindowMs })).toThrow(
+      expect.objectContaining({ code: 'franking.unknown_key' }),
+    );
+    expect(verifyReportOpening(ring3, third.opening, { now: Date.now(), reportWindowMs }).body).toEqual(
+      third.opening.body,
+    );
+  }, 60_000);
+});

@@ -20,6 +20,9 @@ export interface FrankingKeyOptions {
 // pg_advisory_xact_lock key: serialises key rotation between server processes on one database.
 const ROTATION_LOCK = 0x4672_616e; // "Fran"
 
+/** A new key starts where the last one ended if that was less than this long ago (clock skew). */
+const CONTIGUOUS_MS = 5000;
+
 type Row = { key_id: string; secret: Uint8Array; created_at: number; retired_at: number | null };
 
 function toKey(row: Row): ServerFrankingKey {
@@ -120,17 +123,18 @@ export class FrankingKeys {
       return toKey(newest);
     }
     const secret = new Uint8Array(randomBytes(SERVER_KEY_LENGTH));
-    // Contiguous with the key it replaces when that one just ended, so a process whose clock is
-    // a little behind never falls into a gap between two keys.
-    const createdAt =
-      newest?.retired_at !== undefined && newest.retired_at !== null && now - Number(newest.retired_at) < 60_000
-        ? Number(newest.retired_at)
-        : now;
+    // Contiguous with the key it replaces when that one only just ended, so a process whose clock
+    // is a little behind never falls into a gap between two keys; after a longer pause, from now.
+    const lastEnd =
+      newest?.retired_at === undefined || newest.retired_at === null ? undefined : Number(newest.retired_at);
+    const contiguous =
+      lastEnd !== undefined && now - lastEnd < Math.min(CONTIGUOUS_MS, this.options.rotationPeriodMs / 2);
+    const createdAt = contiguous ? lastEnd : now;
     const row: Row = {
       key_id: `fk_${encodeBase64Url(new Uint8Array(randomBytes(12)))}`,
       secret,
       created_at: createdAt,
-      retired_at: Math.max(createdAt + this.options.rotationPeriodMs, now + 1),
+      retired_at: createdAt + this.options.rotationPeriodMs,
     };
     await tx.db
       .insertInto('franking_keys')
