@@ -467,6 +467,21 @@ describe.each(['sqlite', 'postgres'] as const)('moderation workflow (%s)', (dial
     await call(admin, 'grantStaffRole', routes.grantStaffRole.path, { accountId: cs2.accountId, role: 'child_safety' });
   });
 
+  it('keeps staff off cases they are party to', async () => {
+    const id = await report('harassment', mod2);
+    const own = await call(mod2, 'modClaim', `/v1/mod/cases/${id}/claim`, {});
+    expect(own.status).toBe(403);
+    expect(own.body.error.code).toBe('moderation.conflict_of_interest');
+    const assigned = await call(admin, 'modAssign', `/v1/mod/cases/${id}/assign`, { accountId: mod2.accountId });
+    expect(assigned.body.error.code).toBe('moderation.conflict_of_interest');
+    const ban = await claimAndDecide(mod1, id, { action: 'ban', reason: 'x' });
+    const approve = await call(mod2, 'modApprove', `/v1/mod/decisions/${ban.body.decisionId}/approve`, {
+      approve: false,
+      reason: 'not me',
+    });
+    expect(approve.body.error.code).toBe('moderation.conflict_of_interest');
+  });
+
   it('keeps nothing of a decision that fails half-way (a constraint violation after its first writes)', async () => {
     const target = await account('atomic');
     const id = await report('harassment', target);

@@ -209,6 +209,7 @@ export class ModerationService {
   ): Promise<{ reportId: string; lease: { holder: string; expiresAt: number } }> {
     const staff = await requireStaff(tx.db, caller);
     const report = await visibleReport(tx.db, staff, reportId);
+    requireUninvolved(staff, report);
     if (report.status !== 'open' && report.status !== 'claimed') {
       throw wireError('moderation.invalid_state', `the case is ${report.status}`, { status: report.status });
     }
@@ -279,6 +280,7 @@ export class ModerationService {
       throw wireError('moderation.role_required', 'the assignee holds no staff role');
     });
     requireCategory(target, report.category);
+    requireUninvolved(target, report);
     const expiresAt = now + this.leaseMs;
     await tx.db
       .insertInto('moderation_leases')
@@ -315,6 +317,7 @@ export class ModerationService {
   async decide(tx: Tx, caller: string, reportId: string, input: DecideRequest, now: number): Promise<DecisionRecord> {
     const staff = await requireStaff(tx.db, caller);
     const report = await visibleReport(tx.db, staff, reportId);
+    requireUninvolved(staff, report);
     if (report.status !== 'claimed' && report.status !== 'open') {
       throw wireError('moderation.invalid_state', `the case is ${report.status}`, { status: report.status });
     }
@@ -392,6 +395,7 @@ export class ModerationService {
     const staff = await requireStaff(tx.db, caller);
     const decision = await decisionById(tx.db, decisionId);
     const report = await visibleReport(tx.db, staff, decision.report_id);
+    requireUninvolved(staff, report);
     if (decision.decided_by === caller) {
       throw wireError('moderation.self_approval', 'a four-eyes decision needs a second staff member');
     }
@@ -529,6 +533,7 @@ export class ModerationService {
     if (appeal === undefined) throw wireError('moderation.appeal_not_found', 'no such appeal');
     const decision = await decisionById(tx.db, appeal.decision_id);
     const report = await visibleReport(tx.db, staff, decision.report_id);
+    requireUninvolved(staff, report);
     if (decision.decided_by === caller || decision.approved_by === caller) {
       throw wireError('moderation.same_decider', 'an appeal is decided by someone other than who took the decision');
     }
@@ -636,6 +641,13 @@ async function visibleReport(db: Reader, staff: StaffMember, reportId: string): 
   if (report === undefined) throw wireError('moderation.case_not_found', 'no such case');
   requireCategory(staff, report.category);
   return report;
+}
+
+/** Staff never work a case they are party to (reported or reporter): `moderation.conflict_of_interest`. */
+function requireUninvolved(staff: StaffMember, report: ReportRecord): void {
+  if (staff.accountId === report.reportedAccountId || staff.accountId === report.reporterAccountId) {
+    throw wireError('moderation.conflict_of_interest', 'you are party to this case: another staff member must act');
+  }
 }
 
 async function decisionById(db: Reader, decisionId: string): Promise<DecisionRow> {
