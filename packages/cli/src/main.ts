@@ -6,6 +6,7 @@ import { registerEvidenceCommands } from './commands/evidence.js';
 import { registerLogCommands } from './commands/log.js';
 import { registerModerationCommands } from './commands/moderation.js';
 import { registerPdqCommands } from './commands/pdq.js';
+import { registerReportCommand } from './commands/report.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerStaffCommands } from './commands/staff.js';
 import { registerWitnessCommand } from './commands/witness.js';
@@ -24,6 +25,7 @@ export function createProgram(): Command {
   registerLogCommands(program);
   registerModerationCommands(program);
   registerPdqCommands(program);
+  registerReportCommand(program);
   registerServeCommand(program);
   registerStaffCommands(program);
   registerWitnessCommand(program);

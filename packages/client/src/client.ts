@@ -88,6 +88,7 @@ import type {
 import { type DirectoryAccount, isTransient, KeyDirectoryCache } from './directory.js';
 import { KeyTransparency, type KeyTransparencyReport } from './key-transparency.js';
 import { clientError } from './errors.js';
+import { buildReportRequest, checkReportInput, type ReportInput, type ReportReceipt } from './report.js';
 import { Emitter, type Listener } from './events.js';
 import { frankingOpening, openFranked, ownFranking } from './franking.js';
 import {
@@ -798,6 +799,31 @@ export class FulcrumClient {
       }
       await this.#resolvePendingCommits();
       return this.#sendContentLocked(toGroupId, { ...content, forwarded: (content.forwarded ?? 0) + 1 });
+    });
+  }
+
+  // ───────────────────────────── reports ─────────────────────────────
+
+  /**
+   * Reports messages of a conversation (docs/protocol.md §Reports): reveals the franking opening
+   * of each message in `messageIds` (`history()[i].key`) and of up to `contextCount` earlier
+   * messages, with a category and an optional note; `blockSender` also blocks the sender of the
+   * first reported message. The server verifies every opening against its own key and answers
+   * with the report id. `client.unknown_message` for a message without an opening,
+   * `client.not_allowed` for out-of-range input; the server's `report.*` codes otherwise.
+   */
+  report(input: ReportInput): Promise<ReportReceipt> {
+    return this.#run(async () => {
+      checkReportInput(input);
+      const reported = [];
+      for (const id of input.messageIds) reported.push(await this.getFrankingOpening(input.groupId, id));
+      const first = [...input.messageIds].sort()[0] as string;
+      const earlier =
+        (input.contextCount ?? 0) === 0
+          ? []
+          : await this.history(input.groupId, { before: first, limit: 4 * (input.contextCount ?? 0) + 10 });
+      const body = buildReportRequest(input, reported, earlier);
+      return this.#api.call('createReport', { body });
     });
   }
 

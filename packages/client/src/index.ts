@@ -29,6 +29,8 @@ export type { Listener } from './events.js';
 export { errorFromResponse, ServerApi } from './server-api.js';
 export type { CallOptions, JsonRouteName, RequestSigner, ResponseOf } from './server-api.js';
 export { FulcrumClient } from './client.js';
+export { buildReportRequest, wireOpening } from './report.js';
+export type { ReportInput, ReportReceipt, StoredOpening } from './report.js';
 export type {
   AccountInfo,
   AttachmentInput,
