@@ -1,7 +1,7 @@
 import { type CreateReportRequest, errorStatus, routes } from '@fulcrum/wire';
 import type { FastifyInstance } from 'fastify';
 import { takeReport } from '../../reports/intake.js';
-import { countReportRejection, DEFAULT_REPORT_RETENTION_MS } from '../../reports/store.js';
+import { countReportRejection } from '../../reports/store.js';
 import type { AppContext } from '../context.js';
 import { toWireError } from '../errors.js';
 import { callerOf } from '../fields.js';
@@ -31,7 +31,7 @@ export function reportRoutes(app: FastifyInstance, ctx: AppContext): void {
           attachments: ctx.attachments,
           keyring: await ctx.franking.keyring(),
           reportWindowMs: ctx.franking.options.reportWindowMs,
-          retentionMs: DEFAULT_REPORT_RETENTION_MS,
+          retentionMs: ctx.config.evidence.retentionMs,
           attachmentMaxBytes: ctx.config.attachmentMaxBytes,
         },
         {
