@@ -3,8 +3,10 @@
  * embedded default) or PostgreSQL with `--postgres URL`. Prints the URL it listens on; on a
  * signal it stops accepting, closes live sockets, finishes queued writes and closes storage.
  */
+import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   type LogWitnessConfig,
   parseLogWitnesses,
@@ -30,6 +32,8 @@ export interface ServeOptions {
   /** Largest attachment, in bytes. */
   attachmentMaxBytes?: number;
   logLevel: NonNullable<NonNullable<ServerConfig['log']>['level']>;
+  /** The built web app to serve at `/` (`--web`; default: packages/web/dist when it was built). */
+  web?: string;
   /** Witnesses the transparency log submits its checkpoints to (`--witness`). */
   witnesses?: LogWitnessConfig[];
   /** How many of them must cosign before a checkpoint is served (`--witness-quorum`; default all). */
@@ -65,6 +69,13 @@ export function parseWitnessFlag(value: string, previous: LogWitnessConfig[] = [
   return next;
 }
 
+/** `--web` default: the monorepo's built web app, if `npm run build:web` (or `npm start`) made it. */
+export function defaultWebDir(): string | undefined {
+  // dist/commands/serve.js → packages/web/dist
+  const dir = fileURLToPath(new URL('../../../web/dist/', import.meta.url));
+  return existsSync(join(dir, 'index.html')) ? dir : undefined;
+}
+
 /** `--data` default: `$FULCRUM_DATA`, else `$XDG_DATA_HOME/fulcrum/server` (`~/.local/share/fulcrum/server`). */
 export function defaultServerDataDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env.FULCRUM_DATA) return env.FULCRUM_DATA;
@@ -94,6 +105,7 @@ export function serveConfig(options: ServeOptions): ServerConfig {
           },
         }),
     log: { level: options.logLevel },
+    ...(options.web === undefined ? {} : { webDir: resolve(options.web) }),
     ...(options.witnesses === undefined || options.witnesses.length === 0
       ? {}
       : {
@@ -121,6 +133,7 @@ export async function runServe(
     (options.postgres === undefined ? `SQLite in ${resolve(options.data)}` : 'PostgreSQL (--postgres)') +
     (options.nats === undefined ? '' : ', live fan-out over NATS (--nats)');
   write(`fulcrum server listening on ${server.url} (${where})`);
+  if (options.web !== undefined) write(`web app: ${server.url}/ (from ${resolve(options.web)})`);
   write(`transparency log ${server.log.keys.origin}, key ${server.log.keys.vkey}`);
   if (server.log.witnesses !== undefined) {
     write(
@@ -169,6 +182,7 @@ export function registerServeCommand(program: Command): void {
     )
     .option('--attachment-max-bytes <n>', 'largest attachment accepted (default: 25 MiB)', positive)
     .option('--log-level <level>', `log level: ${LEVELS.join(', ')}`, 'info')
+    .option('--web <dir>', 'serve this built web app at / (default: packages/web/dist when built)')
     .option(
       '--witness <name=,key=,url=>',
       'a C2SP tlog-witness to collect transparency-log cosignatures from (repeatable): name=<label>,key=<its vkey>,url=<its base URL>',
@@ -198,6 +212,7 @@ export function registerServeCommand(program: Command): void {
         witness?: LogWitnessConfig[];
         witnessQuorum?: number;
         witnessFailOpen?: number;
+        web?: string;
       }) => {
         if (!LEVELS.includes(flags.logLevel))
           throw new InvalidArgumentError(`--log-level must be one of ${LEVELS.join(', ')}`);
@@ -217,6 +232,7 @@ export function registerServeCommand(program: Command): void {
               ...(flags.natsPrefix === undefined ? {} : { natsPrefix: flags.natsPrefix }),
               ...(flags.attachmentMaxBytes === undefined ? {} : { attachmentMaxBytes: flags.attachmentMaxBytes }),
               logLevel: flags.logLevel as ServeOptions['logLevel'],
+              ...((flags.web ?? defaultWebDir()) === undefined ? {} : { web: flags.web ?? defaultWebDir() }),
               ...(flags.witness === undefined ? {} : { witnesses: flags.witness }),
               ...(flags.witnessQuorum === undefined ? {} : { witnessQuorum: flags.witnessQuorum }),
               ...(flags.witnessFailOpen === undefined ? {} : { witnessFailOpenMs: flags.witnessFailOpen * 1000 }),
