@@ -84,7 +84,7 @@ export interface WitnessStatus {
   readonly cosignedAt: number | null;
   /** The cosignature's own timestamp (seconds, c2sp.org/tlog-cosignature). */
   readonly cosignatureTimestamp: number | null;
-  /** Outcome of the last failed attempt (`unreachable`, `timeout`, `http_<status>`, `conflict`, `bad_cosignature`); null once it succeeds again. */
+  /** Outcome of the last failed attempt (`unreachable`, `timeout`, `http_<status>`, `conflict`, `bad_cosignature`, `response_too_large`); null once it succeeds again. */
   readonly lastError: string | null;
   readonly lastAttemptAt: number | null;
 }
@@ -119,7 +119,11 @@ export function parseLogWitnesses(list: readonly LogWitnessConfig[]): Witness[] 
 
 /** A failed submission, with the short code recorded in `log_witnesses.last_error`. */
 class SubmitFailure extends Error {
-  constructor(readonly outcome: string) {
+  /** `record: false`: back off but do not report it (not the witness's fault). */
+  constructor(
+    readonly outcome: string,
+    readonly record = true,
+  ) {
     super(outcome);
   }
 }
@@ -268,8 +272,9 @@ export class WitnessCollector {
           const text = res.body.trim();
           const theirs = /^(0|[1-9][0-9]{0,15})$/.test(text) ? Number(text) : Number.NaN;
           if (!Number.isSafeInteger(theirs)) throw new SubmitFailure('bad_conflict_body');
-          // Ahead of our latest: another process holds a newer checkpoint; it will submit it.
-          if (theirs > latest.size) return;
+          // Ahead of our latest: another process holds a newer checkpoint and will submit it (or
+          // the witness knows a checkpoint this log never signed). Back off rather than re-ask.
+          if (theirs > latest.size) throw new SubmitFailure('witness_ahead', false);
           if (attempt >= MAX_CONFLICT_RETRIES || theirs === oldSize) throw new SubmitFailure('conflict');
           oldSize = theirs;
           continue;
@@ -284,7 +289,7 @@ export class WitnessCollector {
       b.failures += 1;
       b.nextAttemptAt = this.#now() + Math.min(this.#retryMs * 2 ** (b.failures - 1), this.#maxRetryMs);
       this.#backoff.set(w.vkey, b);
-      await this.#recordFailure(w, outcome);
+      if (!(err instanceof SubmitFailure) || err.record) await this.#recordFailure(w, outcome);
       if (!(err instanceof SubmitFailure)) throw err;
     }
   }
@@ -301,6 +306,11 @@ export class WitnessCollector {
       });
     } catch (err) {
       throw new SubmitFailure((err as { name?: string }).name === 'TimeoutError' ? 'timeout' : 'unreachable');
+    }
+    const declared = Number(res.headers.get('content-length') ?? '0');
+    if (declared > MAX_RESPONSE_BYTES) {
+      await res.body?.cancel().catch(() => undefined);
+      throw new SubmitFailure('response_too_large');
     }
     const bytes = new Uint8Array(await res.arrayBuffer().catch(() => new ArrayBuffer(0)));
     if (bytes.length > MAX_RESPONSE_BYTES) throw new SubmitFailure('response_too_large');
