@@ -522,6 +522,27 @@ describe.each(['sqlite', 'postgres'] as const)('authority reports (%s)', (dialec
         ['finish', 200, null],
       ]);
 
+      // A sender that died mid-flow (lease held, not expired) is left alone; once its lease has
+      // expired the delivery is taken again and resumes after the stored reportId.
+      await newReport('rpt_ct3', 'child_sexual_exploitation', 700);
+      ct.state.failNext.set('/upload', { status: 503, code: 1111 });
+      await escalateAndApprove('rpt_ct3', ['cybertipline']);
+      expect(await p.server.authority.runDueOnce()).toBe(1);
+      let [d3] = await p.server.authority.listDeliveries('rpt_ct3');
+      expect(d3).toMatchObject({ state: 'pending', remoteReportId: '1001', lastError: 'authority.unavailable' });
+      await p.db.kysely
+        .updateTable('authority_deliveries')
+        .set({ state: 'sending', lease_until: clock.t + 60_000, next_attempt_at: clock.t + 3_600_000 })
+        .where('id', '=', d3!.id)
+        .execute();
+      expect(await p.server.authority.runDueOnce()).toBe(0);
+      clock.t += 60_001;
+      expect(await p.server.authority.runDueOnce()).toBe(1);
+      [d3] = await p.server.authority.listDeliveries('rpt_ct3');
+      expect(d3).toMatchObject({ state: 'delivered', attempts: 2, remoteReportId: '1001' });
+      expect(ct.state.calls.filter((c) => c === '/submit')).toHaveLength(2); // rpt_ct and rpt_ct3, once each
+      expect(ct.state.reports.get('1001')!.finished).toBe(true);
+
       // A refused upload fails the delivery for good; cancelling retracts the open report.
       await newReport('rpt_ct2', 'child_sexual_exploitation', 600);
       ct.state.failNext.set('/upload', { status: 200, code: 4200 });
@@ -532,10 +553,10 @@ describe.each(['sqlite', 'postgres'] as const)('authority reports (%s)', (dialec
         state: 'failed',
         attempts: 1,
         lastError: 'authority.rejected',
-        remoteReportId: '1001',
+        remoteReportId: '1002',
       });
       expect(await p.server.authority.cancelDelivery(d2!.id)).toBe('retracted');
-      expect(ct.state.reports.get('1001')!.retracted).toBe(true);
+      expect(ct.state.reports.get('1002')!.retracted).toBe(true);
       [d2] = await p.server.authority.listDeliveries('rpt_ct2');
       expect(d2!.state).toBe('retracted');
       await disableDestination(p.db.kysely, dst.id);
