@@ -8,7 +8,7 @@ import type { WriteQueue } from '../write-queue.js';
 import type { NonceRecord } from '../store/nonces.js';
 import { verifyReportedAttachment } from './attachment.js';
 import { parseReportedContent } from './content.js';
-import { accountWasMemberAt } from './membership.js';
+import { accountMembership, receivedAt } from './membership.js';
 import {
   createReportId,
   insertBlock,
@@ -143,11 +143,12 @@ export async function takeReport(deps: ReportIntakeDeps, input: ReportIntakeInpu
         .execute()
     ).map((r) => [r.device_id, r.account_id]),
   );
+  const membership = await accountMembership(reader, request.conversationId, input.reporterAccountId);
   for (const m of verified) {
     const account = accounts.get(m.senderDeviceId);
     if (account === undefined) throw wireError('report.invalid', 'the sender device is unknown', { index: m.index });
     m.senderAccountId = account;
-    if (!(await accountWasMemberAt(reader, request.conversationId, input.reporterAccountId, m.serverSeq))) {
+    if (!receivedAt(membership, m.serverSeq)) {
       throw wireError('report.not_received', 'the reporter was not in the conversation for this message', {
         index: m.index,
       });
