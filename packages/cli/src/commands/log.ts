@@ -174,7 +174,10 @@ function policyCheckpointVerifier(
 ): (note: Uint8Array | string) => PolicyVerifiedCheckpoint {
   const key = parseVerifierKey(vkey);
   const logVerifier = createEd25519NoteVerifier(key.name, key.publicKey);
-  if (policy.logs.length > 0 && !policy.logs.some((l) => l.vkey === vkey)) {
+  if (
+    policy.logs.length > 0 &&
+    !policy.logs.some((l) => l.verifier.name === key.name && l.verifier.keyId === key.keyId)
+  ) {
     throw tlogError('tlog.policy_unknown_log', 'the witness policy does not list this log key', { vkey });
   }
   const required = describeRequirement(describeQuorum(policy));
