@@ -7,7 +7,13 @@
  * (another sender) is dropped and flagged; forwards are new franked messages with a count.
  */
 import { randomBytes } from 'node:crypto';
-import { decodeMessageContent, type FrankingOpening, type MessageRecord, TABLES } from '@fulcrum/client';
+import {
+  decodeMessageContent,
+  encodeMessageContent,
+  type FrankingOpening,
+  type MessageRecord,
+  TABLES,
+} from '@fulcrum/client';
 import { SqliteClientStore } from '@fulcrum/client-node';
 import { isFulcrumError, utf8Decode, utf8Encode } from '@fulcrum/common';
 import { createMlsClient, decodeGroupState, encodeGroupState } from '@fulcrum/e2ee';
@@ -195,6 +201,69 @@ describe.each(['sqlite', 'postgres'] as const)('franking through the client SDK 
     await b.client.sync();
     expect(textOf((await b.client.history(groupId)).at(-1) as MessageRecord)).toBe('honest again');
     expect(b.client.frankingFailures).toBe(1);
+  });
+
+  it('a message queued by a client that did not frank yet is re-encrypted franked before it is sent', async () => {
+    // An outbox entry as the previous client version stored it: content, an unfranked ciphertext
+    // (here just bytes: it is never sent as is), no franking key.
+    await b.client.close();
+    const store = new SqliteClientStore(b.dataDir);
+    const key = '9999999999999999';
+    const messageKey = `${groupId}/${key}`;
+    const content = b64(encodeMessageContent({ type: 'text', text: 'queued before franking' }));
+    const self = JSON.parse(utf8Decode((await store.get(TABLES.device, 'self'))!)) as {
+      accountId: string;
+      deviceId: string;
+    };
+    const clientMessageId = b64(randomBytes(16));
+    const json = (v: unknown) => utf8Encode(JSON.stringify(v));
+    await store.write([
+      {
+        op: 'put',
+        table: TABLES.messages,
+        key: messageKey,
+        value: json({
+          v: 1,
+          key: messageKey,
+          groupId,
+          direction: 'out',
+          senderAccountId: self.accountId,
+          senderDeviceId: self.deviceId,
+          content,
+          status: 'queued',
+          clientMessageId,
+          createdAt: Date.now(),
+        }),
+      },
+      {
+        op: 'put',
+        table: TABLES.outbox,
+        key,
+        value: json({
+          v: 1,
+          kind: 'message',
+          id: key,
+          groupId,
+          clientMessageId,
+          messageKey,
+          content,
+          message: b64(randomBytes(200)),
+          epoch: 0,
+        }),
+      },
+    ]);
+    await store.close();
+    b = await openDevice(platform.url, b.dataDir);
+    open.push(b);
+    await b.client.sync();
+    const sent = (await b.client.history(groupId)).find((m) => m.key === messageKey)!;
+    expect(sent.status).toBe('sent');
+    expect(sent.franking).toBeDefined();
+    await a.client.sync();
+    const atA = (await a.client.history(groupId)).at(-1) as MessageRecord;
+    expect(textOf(atA)).toBe('queued before franking');
+    expect(b64(atA.franking!.tag)).toBe(b64(sent.franking!.tag));
+    expect((await verifies(atA.contentBytes, atA.franking!)).body).toEqual(atA.contentBytes);
   });
 
   it('a lying server that names another sender in the context: dropped and flagged', async () => {

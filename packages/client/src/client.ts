@@ -1396,6 +1396,25 @@ export class FulcrumClient {
     return { sealed, frankingKey };
   }
 
+  /**
+   * Re-encrypts a queued message's content in `state` (the group's current state) under the same
+   * clientMessageId, with a fresh franking key (a key is never used twice); stores the new state
+   * and outbox entry together.
+   */
+  async #reencryptFranked(
+    entry: Extract<OutboxRecord, { kind: 'message' }>,
+    state: GroupState,
+  ): Promise<Extract<OutboxRecord, { kind: 'message' }>> {
+    const { sealed, frankingKey } = await this.#encryptFranked(state, unb64(entry.content));
+    const next = { ...entry, frankingKey: b64(frankingKey), message: b64(sealed.message), epoch: Number(state.epoch) };
+    await this.#store.write([
+      put(TABLES.groupState, entry.groupId, encodeGroupState(sealed.group)),
+      put(TABLES.outbox, entry.id, encodeRecord(next)),
+    ]);
+    sealed.wipeConsumed();
+    return next;
+  }
+
   /** Sends every queued message in order; stops at the first one that cannot be sent now. Returns how many were sent. */
   async #flushOutbox(): Promise<number> {
     let sent = 0;
@@ -1411,6 +1430,12 @@ export class FulcrumClient {
 
   async #sendOutboxMessage(initial: Extract<OutboxRecord, { kind: 'message' }>): Promise<'sent' | 'queued' | 'failed'> {
     let entry = initial;
+    if (entry.frankingKey === undefined) {
+      // Queued by a client version that did not frank yet: the server would refuse it
+      // (franking.bad_commitment), so it is re-encrypted franked first.
+      const group = await this.#store.get(TABLES.groupState, entry.groupId);
+      if (group !== undefined) entry = await this.#reencryptFranked(entry, decodeGroupState(group));
+    }
     for (let attempt = 0; attempt < MAX_REBASES; attempt++) {
       let seq: number;
       let stamp: FrankingStamp | undefined;
@@ -1429,20 +1454,7 @@ export class FulcrumClient {
           await this.#drainQueue();
           const group = await this.#store.get(TABLES.groupState, entry.groupId);
           if (group !== undefined) {
-            const state = decodeGroupState(group);
-            // A fresh franking key for the new ciphertext: a key is never used twice.
-            const { sealed, frankingKey } = await this.#encryptFranked(state, unb64(entry.content));
-            entry = {
-              ...entry,
-              frankingKey: b64(frankingKey),
-              message: b64(sealed.message),
-              epoch: Number(state.epoch),
-            };
-            await this.#store.write([
-              put(TABLES.groupState, entry.groupId, encodeGroupState(sealed.group)),
-              put(TABLES.outbox, entry.id, encodeRecord(entry)),
-            ]);
-            sealed.wipeConsumed();
+            entry = await this.#reencryptFranked(entry, decodeGroupState(group));
             continue;
           }
         }
