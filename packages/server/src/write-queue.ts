@@ -1,6 +1,6 @@
 import { wireError } from '@fulcrum/wire';
 import type { Database, Tx } from './db/database.js';
-import { type NonceRecord, recordNonce } from './store/nonces.js';
+import { type NonceRecord, recordNonces } from './store/nonces.js';
 
 /** Group-commit tuning. */
 export interface GroupCommitOptions {
@@ -95,10 +95,18 @@ export class WriteQueue {
     try {
       outcomes = await this.#db.transaction(
         async (tx) => {
+          // Every nonce of the batch in one statement, before any operation runs (each is kept
+          // even if its operation is refused); an operation whose nonce was used is skipped.
+          const nonces = batch.flatMap((op) => (op.nonce === undefined ? [] : [op.nonce]));
+          const fresh = nonces.length === 0 ? [] : await recordNonces(tx, nonces);
           const results: Outcome[] = [];
+          let n = 0;
           for (const op of batch) {
+            if (op.nonce !== undefined && fresh[n++] !== true) {
+              results.push({ ok: false, error: wireError('auth.replayed', 'this request nonce was already used') });
+              continue;
+            }
             try {
-              if (op.nonce !== undefined) await recordNonce(tx, op.nonce);
               results.push({ ok: true, value: await tx.savepoint(() => op.run(tx)) });
             } catch (error) {
               results.push({ ok: false, error });

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDevice, createAccount, getAccount, revokeDevice, type VerifiedDevice } from '../src/store/accounts.js';
 import { applyCommit, createGroup, getGroup, sendMessage } from '../src/store/groups.js';
 import { claimKeyPackages, countKeyPackages, storeKeyPackages } from '../src/store/key-packages.js';
-import { deleteExpiredNonces, recordNonce } from '../src/store/nonces.js';
+import { deleteExpiredNonces, recordNonce, recordNonces } from '../src/store/nonces.js';
 import { ackQueue, enqueue, fetchQueue } from '../src/store/queue.js';
 import { expectCode, randomId, snapshot } from './helpers.js';
 
@@ -563,5 +563,31 @@ describe.each(['sqlite', 'postgres'] as const)('storage (%s)', (dialect) => {
     expect(await deleteExpiredNonces(db.kysely, NOW + 11)).toBeGreaterThanOrEqual(1);
     const left = await db.kysely.selectFrom('request_nonces').select('nonce').where('device_id', '=', d).execute();
     expect(left.map((r) => r.nonce)).toEqual(['n2']);
+  });
+
+  it('records a batch’s nonces in one statement: a used one, or one repeated in the batch, is a replay', async () => {
+    const { devices } = await account(2);
+    const [d1, d2] = [devices[0]!, devices[1]!];
+    await tx((t) => recordNonce(t, { deviceId: d1, nonce: 'old', expiresAt: NOW + 1000 }));
+    const fresh = await tx((t) =>
+      recordNonces(t, [
+        { deviceId: d1, nonce: 'a', expiresAt: NOW + 1000 },
+        { deviceId: d1, nonce: 'old', expiresAt: NOW + 1000 }, // stored earlier
+        { deviceId: d2, nonce: 'a', expiresAt: NOW + 1000 }, // another device's own nonce
+        { deviceId: d1, nonce: 'a', expiresAt: NOW + 1000 }, // again in this batch
+      ]),
+    );
+    expect(fresh).toEqual([true, false, true, false]);
+    // Through the group-commit writer: the same nonce twice in one batch runs once, the other
+    // gets auth.replayed; both nonces' operations settle after the same commit.
+    const nonce = () => ({ deviceId: d2, nonce: 'twice', expiresAt: NOW + 1000 });
+    const ran: number[] = [];
+    const results = await Promise.allSettled([
+      writer.submit(async () => ran.push(1), { nonce: nonce() }),
+      writer.submit(async () => ran.push(2), { nonce: nonce() }),
+    ]);
+    expect(ran).toEqual([1]);
+    expect(results[0]?.status).toBe('fulfilled');
+    expect(results[1]?.status === 'rejected' && (results[1].reason as { code?: string }).code).toBe('auth.replayed');
   });
 });

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type SqliteDatabase, sql, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { Bus, BusEvent } from '../bus/bus.js';
 import { migrationProvider } from './migrations/index.js';
@@ -105,7 +105,9 @@ export class Database {
       sqlite.pragma('synchronous = FULL');
       sqlite.pragma('foreign_keys = ON');
       sqlite.pragma('busy_timeout = 5000');
-      const kysely = new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: sqlite }) });
+      const kysely = new Kysely<DatabaseSchema>({
+        dialect: new SqliteDialect({ database: cachingStatements(sqlite) }),
+      });
       const db = new Database(kysely, 'sqlite', bus);
       await db.#migrate(undefined);
       return db;
@@ -188,6 +190,45 @@ export class Database {
   async close(): Promise<void> {
     await this.kysely.destroy();
   }
+}
+
+/** How many prepared SQLite statements are kept (distinct SQL texts; the server uses a few hundred). */
+const STATEMENT_CACHE_MAX = 1000;
+
+/**
+ * Kysely's SQLite driver calls `prepare` for every query it runs; preparing (SQLite parses and
+ * plans the text) cost about as much CPU as running the statement on the send path (bench/relay).
+ * This hands Kysely a database whose `prepare` returns the statement already prepared for the
+ * same SQL text. Kysely runs one query at a time on its single connection, so a statement is
+ * never used twice at once; one that is still busy (an unfinished `iterate`) is not shared: a
+ * fresh one is prepared. SQLite re-prepares a cached statement itself after a schema change.
+ * The least recently used entry goes once the cache is full.
+ */
+export function cachingStatements(sqlite: BetterSqlite3.Database, max = STATEMENT_CACHE_MAX): SqliteDatabase {
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  return {
+    close: () => {
+      cache.clear();
+      sqlite.close();
+    },
+    prepare(text: string) {
+      const cached = cache.get(text);
+      if (cached !== undefined && !cached.busy) {
+        cache.delete(text); // re-inserted: Map order is least recently used first
+        cache.set(text, cached);
+        return cached;
+      }
+      const statement = sqlite.prepare(text);
+      if (cached === undefined) {
+        cache.set(text, statement);
+        if (cache.size > max) {
+          const oldest = cache.keys().next().value;
+          if (oldest !== undefined) cache.delete(oldest);
+        }
+      }
+      return statement;
+    },
+  };
 }
 
 /** PostgreSQL serialization failure (40001) or deadlock (40P01): the transaction may be retried. */

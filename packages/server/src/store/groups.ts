@@ -7,7 +7,6 @@ import type { Tx } from '../db/database.js';
 import type { DatabaseSchema } from '../db/schema.js';
 import type { SentMessagesTable } from '../db/tables/sent-messages.js';
 import { FrankingKeys, loadFrankingKeyring } from '../franking/franking-keys.js';
-import { devicesBlockingSender } from '../reports/blocks.js';
 import { enqueue } from './queue.js';
 
 type Reader = Kysely<DatabaseSchema> | Tx['db'];
@@ -41,6 +40,41 @@ export async function createGroup(
     .execute();
 }
 
+/**
+ * The devices a message of `senderDeviceId` is queued to, in one statement: the roster but the
+ * sender, and for an application message without the devices of accounts that block the
+ * sender's account (docs/protocol.md §Blocking; the same join as `devicesBlockingSender` in
+ * reports/blocks.ts, as a NOT EXISTS).
+ */
+async function messageRecipients(
+  db: Reader,
+  groupId: string,
+  senderDeviceId: string,
+  applyBlocks: boolean,
+): Promise<string[]> {
+  let query = db
+    .selectFrom('group_members as m')
+    .select('m.device_id')
+    .where('m.group_id', '=', groupId)
+    .where('m.device_id', '<>', senderDeviceId);
+  if (applyBlocks) {
+    query = query.where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('devices as r')
+            .innerJoin('blocks as b', 'b.blocker_account_id', 'r.account_id')
+            .innerJoin('devices as s', 's.account_id', 'b.blocked_account_id')
+            .select('r.device_id')
+            .whereRef('r.device_id', '=', 'm.device_id')
+            .where('s.device_id', '=', senderDeviceId),
+        ),
+      ),
+    );
+  }
+  const rows = await query.orderBy('m.device_id').execute();
+  return rows.map((r) => r.device_id);
+}
+
 async function roster(db: Reader, groupId: string): Promise<string[]> {
   const rows = await db
     .selectFrom('group_members')
@@ -66,34 +100,43 @@ async function precheck(
   input: { groupId: string; senderDeviceId: string; clientMessageId: string },
   kind: SentMessagesTable['kind'] | 'message',
 ): Promise<{ seq: number; epoch: number | null; createdAt: number } | undefined> {
-  const group = await tx.db
-    .selectFrom('groups')
-    .select('group_id')
-    .where('group_id', '=', input.groupId)
+  // One statement for what used to be three (group, previous answer, membership): the group row
+  // with the sender's earlier send of this clientMessageId (at most one: the primary key) and
+  // the sender's membership left-joined to it. Checked in the same order as before.
+  const row = await tx.db
+    .selectFrom('groups as g')
+    .leftJoin('sent_messages as s', (join) =>
+      join.on('s.sender_device_id', '=', input.senderDeviceId).on('s.client_message_id', '=', input.clientMessageId),
+    )
+    .leftJoin('group_members as m', (join) =>
+      join.onRef('m.group_id', '=', 'g.group_id').on('m.device_id', '=', input.senderDeviceId),
+    )
+    .select([
+      's.group_id as previous_group_id',
+      's.kind as previous_kind',
+      's.group_seq as previous_seq',
+      's.epoch as previous_epoch',
+      's.created_at as previous_created_at',
+      'm.device_id as member_device_id',
+    ])
+    .where('g.group_id', '=', input.groupId)
     .executeTakeFirst();
-  if (group === undefined) throw wireError('group.not_found', 'no such group');
-  const previous = await tx.db
-    .selectFrom('sent_messages')
-    .select(['group_id', 'kind', 'group_seq', 'epoch', 'created_at'])
-    .where('sender_device_id', '=', input.senderDeviceId)
-    .where('client_message_id', '=', input.clientMessageId)
-    .executeTakeFirst();
-  if (previous !== undefined) {
-    const sameKind = kind === 'commit' ? previous.kind === 'commit' : previous.kind !== 'commit';
-    if (previous.group_id !== input.groupId || !sameKind) {
+  if (row === undefined) throw wireError('group.not_found', 'no such group');
+  if (row.previous_group_id !== null) {
+    const previousKind = row.previous_kind;
+    const sameKind = kind === 'commit' ? previousKind === 'commit' : previousKind !== 'commit';
+    if (row.previous_group_id !== input.groupId || !sameKind) {
       throw wireError('request.invalid', 'this clientMessageId was already used for another send', {
         path: '/clientMessageId',
       });
     }
-    return { seq: previous.group_seq, epoch: previous.epoch, createdAt: previous.created_at };
+    return {
+      seq: row.previous_seq as number,
+      epoch: row.previous_epoch,
+      createdAt: row.previous_created_at as number,
+    };
   }
-  const member = await tx.db
-    .selectFrom('group_members')
-    .select('device_id')
-    .where('group_id', '=', input.groupId)
-    .where('device_id', '=', input.senderDeviceId)
-    .executeTakeFirst();
-  if (member === undefined) throw wireError('group.not_member', 'this device is not in the group');
+  if (row.member_device_id === null) throw wireError('group.not_member', 'this device is not in the group');
   return undefined;
 }
 
@@ -295,12 +338,7 @@ export async function sendMessage(tx: Tx, input: MessageInput): Promise<{ seq: n
     .returning('group_seq')
     .executeTakeFirst();
   if (advanced === undefined) return staleEpoch(tx, input.groupId);
-  const members = await roster(tx.db, input.groupId);
-  // A blocked account's application messages do not reach its blockers (docs/protocol.md §Blocking).
-  const blocking =
-    input.kind === 'application'
-      ? await devicesBlockingSender(tx.db, input.groupId, input.senderDeviceId)
-      : new Set<string>();
+  const recipients = await messageRecipients(tx.db, input.groupId, input.senderDeviceId, input.kind === 'application');
   const stamp =
     input.franking === undefined
       ? undefined
@@ -310,18 +348,14 @@ export async function sendMessage(tx: Tx, input: MessageInput): Promise<{ seq: n
           seq: advanced.group_seq,
           serverTime: input.now,
         });
-  await enqueue(
-    tx,
-    members.filter((d) => d !== input.senderDeviceId && !blocking.has(d)),
-    {
-      groupId: input.groupId,
-      kind: input.kind,
-      senderDeviceId: input.senderDeviceId,
-      payload: input.message,
-      serverTime: input.now,
-      ...(stamp === undefined ? {} : { franking: stamp }),
-    },
-  );
+  await enqueue(tx, recipients, {
+    groupId: input.groupId,
+    kind: input.kind,
+    senderDeviceId: input.senderDeviceId,
+    payload: input.message,
+    serverTime: input.now,
+    ...(stamp === undefined ? {} : { franking: stamp }),
+  });
   await tx.db
     .insertInto('sent_messages')
     .values({
