@@ -6,6 +6,18 @@ export type { ResolvedConfig, ServerConfig } from './config.js';
 export { Database, pgConnectionConfig, SQLITE_FILE, Tx } from './db/database.js';
 export type { DatabaseStats, StorageConfig } from './db/database.js';
 export { TABLE_NAMES } from './db/schema.js';
+export { REPORT_TABLE_NAMES } from './db/schema.js';
+export {
+  CATEGORY_PRIORITY,
+  DEFAULT_REPORT_RETENTION_MS,
+  getReport,
+  isBlocked,
+  listReportFiles,
+  listReportMessages,
+  listReportRejections,
+  REPORT_CATEGORIES,
+} from './reports/store.js';
+export type { ReportFileRecord, ReportMessageRecord, ReportRecord } from './reports/store.js';
 export type { DatabaseSchema, Dialect, TableName } from './db/schema.js';
 export type { Bus, BusEvent, Unsubscribe } from './bus/bus.js';
 export { InProcessBus } from './bus/in-process-bus.js';
