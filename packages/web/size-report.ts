@@ -61,7 +61,8 @@ export function sizeReport(options: { budgets: Record<string, number> }): Plugin
         );
         if (startsWorker) for (const a of jsAssets) files.add(a.fileName);
         // The stylesheet index.html links is part of every route.
-        for (const a of Object.values(items)) if (a.type === 'asset' && a.fileName.endsWith('.css')) files.add(a.fileName);
+        for (const a of Object.values(items))
+          if (a.type === 'asset' && a.fileName.endsWith('.css')) files.add(a.fileName);
         const sizes: Record<string, number> = {};
         let total = 0;
         for (const f of files) {

@@ -141,6 +141,21 @@ export class MessengerSession {
     return this.#c.register(name);
   }
 
+  /** A new device (empty browser): the one-time link code to certify on a device that holds the account's identity key. */
+  createLinkRequest(): Promise<string> {
+    return this.#c.createLinkRequest();
+  }
+
+  /** On the account's first device: certifies the new device named by `linkCode`; returns the certificate to paste there. */
+  async certifyDevice(linkCode: string): Promise<string> {
+    return (await this.#c.certifyDevice(linkCode.trim())).certificate;
+  }
+
+  /** On the new device: completes the link with the certificate from the first device. */
+  completeLink(certificate: string): Promise<SelfInfo> {
+    return this.#c.completeLink(certificate.trim());
+  }
+
   /** Starts the live connection and keeps trying until the server answers; later drops reconnect by themselves. */
   async start(): Promise<void> {
     if (this.#started) return;

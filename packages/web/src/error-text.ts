@@ -41,6 +41,9 @@ const SENTENCES: Readonly<Record<string, string>> = {
   'attachment.not_found': 'This file is no longer on the server.',
   'client.attachment_invalid': 'This file was altered after it was sent, so it is not shown.',
   'client-browser.image_undecodable': 'That image cannot be shown; it was sent as a file.',
+  'client.bad_content': 'That code is not a link code or certificate from Fulcrum. Copy it again, completely.',
+  'device.bad_certificate': 'That certificate is not valid for this device. Start linking again.',
+  'device.exists': 'That device is already linked.',
   // Storage and export
   'client-browser.store_locked': 'Fulcrum is already open in another tab. Close the other tab, then reload this one.',
   'client-browser.store_unavailable':

@@ -313,6 +313,30 @@ describe('web app in Chromium against the real server', () => {
     expect(numberAtAlice).toMatch(/^(\d{5} ){11}\d{5}$/);
     expect(await bobCard.locator('code.safety').textContent()).toBe(numberAtAlice);
 
+    // ── Bob adds a second device; Alice is warned that Bob's devices changed, and accepts them ──
+    const bobPhone = await open('bob-phone');
+    await bobPhone.getByRole('button', { name: 'Start linking' }).click();
+    const linkCode = await bobPhone.getByLabel(/^Link code/).inputValue();
+    expect(linkCode.length).toBeGreaterThan(40);
+    await bob2.getByRole('button', { name: 'Settings' }).click();
+    await bob2.getByLabel('Link code from the new device').fill(linkCode);
+    await bob2.getByRole('button', { name: 'Certify the new device' }).click();
+    const certificate = await bob2.getByLabel(/^Certificate: paste it/).inputValue({ timeout: T });
+    await bobPhone.getByLabel('Certificate from your first device').fill(certificate);
+    await bobPhone.getByRole('button', { name: 'Finish linking' }).click();
+    await bobPhone.getByTestId('connection').filter({ hasText: 'Online' }).waitFor({ timeout: T });
+    await bob2.getByRole('button', { name: 'Check my devices' }).click();
+    await bob2.getByRole('status').filter({ hasText: 'holds 2 device(s)' }).waitFor({ timeout: T });
+    await alice.getByRole('button', { name: 'Settings' }).click();
+    await alice.getByRole('button', { name: 'Contacts' }).click();
+    const changed = aliceCard
+      .getByRole('alert')
+      .filter({ hasText: 'devices changed since you accepted them: 1 added' });
+    await changed.waitFor({ timeout: T });
+    await shot(alice, 'contacts-devices-changed');
+    await aliceCard.getByRole('button', { name: /accept these devices/ }).click();
+    await aliceCard.getByText('is in the server’s public transparency log').waitFor({ timeout: T });
+
     // ── Own key-transparency report, and a backup that a wrong passphrase does not open ──
     await alice.getByRole('button', { name: 'Settings' }).click();
     await alice.getByRole('button', { name: 'Check my devices' }).click();

@@ -16,6 +16,21 @@ export function Settings(props: { ctx: AppContext }) {
   const [exporting, setExporting] = useState(false);
   const [exportMsg, setExportMsg] = useState<{ ok: boolean; text: string } | undefined>();
 
+  const [linkCode, setLinkCode] = useState('');
+  const [certificate, setCertificate] = useState<string | undefined>();
+  const [linkError, setLinkError] = useState<string | undefined>();
+
+  async function certify(e: Event) {
+    e.preventDefault();
+    setLinkError(undefined);
+    try {
+      setCertificate(await session.call('certifyDevice', linkCode));
+      setLinkCode('');
+    } catch (err) {
+      setLinkError(errorSentence(err));
+    }
+  }
+
   async function check() {
     setChecking(true);
     setReportError(undefined);
@@ -91,6 +106,31 @@ export function Settings(props: { ctx: AppContext }) {
           </p>
         )}
       </div>
+      {self.holdsIdentityKey && (
+        <form class="card" onSubmit={certify}>
+          <h2>Add a device</h2>
+          <p class="hint">
+            On the new browser choose “Add this browser to an existing account”, then paste its link code here. Your
+            contacts will see that your devices changed.
+          </p>
+          <label for="certify-code">Link code from the new device</label>
+          <textarea id="certify-code" rows={3} value={linkCode} onInput={(e) => setLinkCode(e.currentTarget.value)} />
+          <button type="submit" disabled={linkCode.trim() === ''}>
+            Certify the new device
+          </button>
+          {certificate !== undefined && (
+            <>
+              <label for="certificate-out">Certificate: paste it on the new device</label>
+              <textarea id="certificate-out" readOnly rows={4} value={certificate} />
+            </>
+          )}
+          {linkError !== undefined && (
+            <p class="error" role="alert">
+              {linkError}
+            </p>
+          )}
+        </form>
+      )}
       <form class="card" onSubmit={doExport}>
         <h2>Back up this device</h2>
         <p class="hint">The backup is encrypted with your passphrase. Restore it only where you stop using this one.</p>

@@ -25,6 +25,32 @@ export function Welcome(props: { onReady: (self: SelfInfo) => void }) {
     }
   }
 
+  const [linkCode, setLinkCode] = useState<string | undefined>();
+  const [certificate, setCertificate] = useState('');
+  const [linkError, setLinkError] = useState<string | undefined>();
+
+  async function startLink() {
+    setLinkError(undefined);
+    try {
+      setLinkCode(await session.call('createLinkRequest'));
+    } catch (err) {
+      setLinkError(errorSentence(err));
+    }
+  }
+
+  async function finishLink(e: Event) {
+    e.preventDefault();
+    setBusy(true);
+    setLinkError(undefined);
+    try {
+      props.onReady(await session.call('completeLink', certificate));
+    } catch (err) {
+      setLinkError(errorSentence(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
   async function restore(e: Event) {
     e.preventDefault();
     if (file === undefined) return;
@@ -84,6 +110,34 @@ export function Welcome(props: { onReady: (self: SelfInfo) => void }) {
         {restoreError !== undefined && (
           <p class="error" role="alert">
             {restoreError}
+          </p>
+        )}
+      </form>
+      <form onSubmit={finishLink} class="card">
+        <h2>Add this browser to an existing account</h2>
+        {linkCode === undefined ? (
+          <button type="button" class="secondary" onClick={startLink}>
+            Start linking
+          </button>
+        ) : (
+          <>
+            <label for="link-code">Link code: paste it into Settings → “Add a device” on your first device</label>
+            <textarea id="link-code" readOnly rows={3} value={linkCode} />
+            <label for="link-cert">Certificate from your first device</label>
+            <textarea
+              id="link-cert"
+              rows={3}
+              value={certificate}
+              onInput={(e) => setCertificate(e.currentTarget.value)}
+            />
+            <button type="submit" disabled={busy || certificate.trim() === ''}>
+              Finish linking
+            </button>
+          </>
+        )}
+        {linkError !== undefined && (
+          <p class="error" role="alert">
+            {linkError}
           </p>
         )}
       </form>
