@@ -142,6 +142,74 @@ describe.each(['sqlite', 'postgres'] as const)('fulcrum evidence (%s)', (dialect
     expect(readFileSync(join(dir, `${dialect}-x`, 'files', '0', 'photo.jpg'))).toEqual(Buffer.from(image));
     expect(readdirSync(join(dir, `${dialect}-x`, 'messages'))).toEqual(['0.bin']);
 
+    // The log: the entry at the printed index is this bundle's commitment, included in a signed checkpoint.
+    const vkey = (await (await fetch(`${p.url}/log/key`)).text()).trim();
+    let logged = await run([
+      'verify',
+      file,
+      '--key',
+      keyFile,
+      '--json',
+      '--log',
+      `${p.url}/log`,
+      '--log-index',
+      String(summary.logIndex),
+      '--log-key',
+      vkey,
+    ]);
+    for (let i = 0; i < 200 && logged.code !== 0; i++) {
+      // Until the integrator has put the entry under a checkpoint, the receipt is 404.
+      await new Promise((r) => setTimeout(r, 50));
+      logged = await run([
+        'verify',
+        file,
+        '--key',
+        keyFile,
+        '--json',
+        '--log',
+        `${p.url}/log`,
+        '--log-index',
+        String(summary.logIndex),
+        '--log-key',
+        vkey,
+      ]);
+    }
+    expect(logged.code, logged.out + logged.err).toBe(0);
+    expect(JSON.parse(logged.out).logged).toMatchObject({ index: summary.logIndex });
+    expect(JSON.parse(logged.out).logged.checkpointSize).toBeGreaterThan(summary.logIndex);
+    // Another index (the log's first entry, kt.label_key) is not this bundle.
+    const wrongIndex = await run([
+      'verify',
+      file,
+      '--key',
+      keyFile,
+      '--json',
+      '--log',
+      `${p.url}/log`,
+      '--log-index',
+      '0',
+      '--log-key',
+      vkey,
+    ]);
+    expect(JSON.parse(wrongIndex.out)).toMatchObject({ ok: false, code: 'cli.evidence_not_logged' });
+    // A log key that is not the log's.
+    const forged = vkey.replace(/\+[0-9a-f]{8}\+/, '+00000000+');
+    const badKey = await run([
+      'verify',
+      file,
+      '--key',
+      keyFile,
+      '--json',
+      '--log',
+      `${p.url}/log`,
+      '--log-index',
+      String(summary.logIndex),
+      '--log-key',
+      forged,
+    ]);
+    expect(badKey.code).toBe(1);
+    expect((await run(['verify', file, '--key', keyFile, '--log', `${p.url}/log`])).err).toMatch(/cli\.evidence_usage/);
+
     const human = await run(['verify', file, '--key', readFileSync(keyFile, 'utf8').trim()]);
     expect(human.code).toBe(0);
     expect(human.out).toMatch(/^OK: evidence bundle verified/);

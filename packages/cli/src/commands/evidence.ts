@@ -31,6 +31,15 @@ import {
   placeEvidenceHold,
   type StorageConfig,
 } from '@fulcrum/server';
+import {
+  createEd25519NoteVerifier,
+  EVIDENCE_BUNDLE_ENTRY,
+  evidenceRegistry,
+  hashLeaf,
+  parseVerifierKey,
+  verifyCheckpoint,
+  verifyTlogProof,
+} from '@fulcrum/tlog';
 import { Command, InvalidArgumentError } from 'commander';
 import { defaultServerDataDir } from './serve.js';
 
@@ -40,8 +49,12 @@ export type EvidenceCliErrorCode =
   | 'cli.evidence_key_unreadable'
   /** The output file exists: choose another path or pass `--force`. */
   | 'cli.evidence_out_exists'
-  /** The server could not be reached or did not serve a key: check `--server`. */
-  | 'cli.evidence_unreachable';
+  /** The server or log could not be reached, or did not serve what was asked: check the URL (and index). */
+  | 'cli.evidence_unreachable'
+  /** The log entry at `--log-index` is not this bundle's `evidence.bundle` commitment: wrong index, or not logged. */
+  | 'cli.evidence_not_logged'
+  /** Options that only work together were given alone (e.g. `--log` without `--log-index` and `--log-key`). */
+  | 'cli.evidence_usage';
 
 const cliError = (code: EvidenceCliErrorCode, message: string) => new FulcrumError<EvidenceCliErrorCode>(code, message);
 
@@ -125,6 +138,59 @@ function describeFailure(err: unknown): { code: string; message: string } {
   return { code: 'internal', message: err instanceof Error ? err.message : String(err) };
 }
 
+/** Where the bundle's commitment was found in the transparency log (`verify --log`). */
+export interface LoggedAt {
+  readonly index: number;
+  /** ms since the epoch: the entry's time (the export). */
+  readonly time: number;
+  /** Size of the signed checkpoint the inclusion proof verified against. */
+  readonly checkpointSize: number;
+}
+
+/**
+ * Checks that the log entry at `index` is this bundle's `evidence.bundle` commitment and that it
+ * is included in a checkpoint signed by the log key `vkey` (C2SP tlog-proof receipt from
+ * `<log>/proof/<index>`).
+ */
+async function checkLogged(
+  io: EvidenceIo,
+  log: string,
+  index: number,
+  vkey: string,
+  commitment: Uint8Array,
+): Promise<LoggedAt> {
+  const base = log.replace(/\/+$/, '');
+  const get = async (path: string): Promise<Uint8Array> => {
+    const res = await io.fetch(`${base}/${path}`).catch((cause) => {
+      throw cliError('cli.evidence_unreachable', `cannot reach ${base}: ${String(cause)}`);
+    });
+    if (res.status !== 200) throw cliError('cli.evidence_unreachable', `${base}/${path} answered ${res.status}`);
+    return new Uint8Array(await res.arrayBuffer());
+  };
+  const entry = await get(`entry/${index}`);
+  let logged: Uint8Array | undefined;
+  let time = 0;
+  try {
+    const decoded = evidenceRegistry().decode(entry);
+    if (decoded.kind === EVIDENCE_BUNDLE_ENTRY.kind) {
+      logged = (decoded.value as { commitment: Uint8Array }).commitment;
+      time = decoded.time;
+    }
+  } catch {
+    logged = undefined; // another kind of entry
+  }
+  if (logged === undefined || encodeHex(logged) !== encodeHex(commitment)) {
+    throw cliError('cli.evidence_not_logged', `log entry ${index} is not this bundle's evidence.bundle commitment`);
+  }
+  const key = parseVerifierKey(vkey);
+  const verifier = createEd25519NoteVerifier(key.name, key.publicKey);
+  const proof = verifyTlogProof(new TextDecoder().decode(await get(`proof/${index}`)), {
+    leafHash: hashLeaf(entry),
+    verifyCheckpoint: (note) => verifyCheckpoint(note, { logVerifiers: [verifier] }),
+  });
+  return { index, time, checkpointSize: Number(proof.checkpoint.checkpoint.size) };
+}
+
 /** The verdict of `verify`, as printed with `--json`. */
 export interface EvidenceVerdict {
   readonly ok: true;
@@ -135,6 +201,7 @@ export interface EvidenceVerdict {
   readonly openingsVerified: number;
   readonly commitment: string;
   readonly metadata: unknown;
+  readonly logged?: LoggedAt;
 }
 
 function verdictOf(v: VerifiedEvidenceBundle): EvidenceVerdict {
@@ -216,35 +283,60 @@ export function createEvidenceCommand(io: EvidenceIo = defaultIo): Command {
       `the platform's evidence public key (${EVIDENCE_PUBLIC_KEY_PREFIX}…) or a file holding it`,
     )
     .option('--extract <dir>', 'after verifying, write the files into this directory')
+    .option('--log <url>', "also check the bundle's evidence.bundle entry in this log (e.g. http://host:8080/log)")
+    .option('--log-index <n>', 'the entry index the export printed (with --log)', (v) => {
+      if (!/^\d+$/.test(v)) throw new InvalidArgumentError('a log index is a non-negative integer');
+      return Number(v);
+    })
+    .option('--log-key <vkey>', "the log's verifier key (C2SP vkey, as GET /log/key serves it; with --log)")
     .option('--json', 'print the verdict as JSON')
     .description('verify a bundle offline: signature, every file digest, every franking opening')
-    .action(async (file: string, flags: { key: string; extract?: string; json?: boolean }) => {
-      try {
-        const key = await readEvidenceKeyArgument(flags.key);
-        const v = verifyEvidenceBundle(new Uint8Array(await readFile(file)), key);
-        const verdict = verdictOf(v);
-        if (flags.extract !== undefined) {
-          const root = resolve(flags.extract);
-          for (const f of v.files) {
-            // Names are relative paths without `..` (checked by the format): they stay under root.
-            const target = join(root, ...f.name.split('/'));
-            await mkdir(dirname(target), { recursive: true });
-            await writeFile(target, f.content, { mode: 0o600, flag: 'wx' });
+    .action(
+      async (
+        file: string,
+        flags: { key: string; extract?: string; json?: boolean; log?: string; logIndex?: number; logKey?: string },
+      ) => {
+        try {
+          const key = await readEvidenceKeyArgument(flags.key);
+          const v = verifyEvidenceBundle(new Uint8Array(await readFile(file)), key);
+          let verdict = verdictOf(v);
+          if (flags.log !== undefined) {
+            if (flags.logIndex === undefined || flags.logKey === undefined)
+              throw cliError('cli.evidence_usage', '--log needs --log-index and --log-key');
+            verdict = {
+              ...verdict,
+              logged: await checkLogged(io, flags.log, flags.logIndex, flags.logKey, v.commitment),
+            };
           }
+          if (flags.extract !== undefined) {
+            const root = resolve(flags.extract);
+            for (const f of v.files) {
+              // Names are relative paths without `..` (checked by the format): they stay under root.
+              const target = join(root, ...f.name.split('/'));
+              await mkdir(dirname(target), { recursive: true });
+              await writeFile(target, f.content, { mode: 0o600, flag: 'wx' });
+            }
+          }
+          if (flags.json === true) out(JSON.stringify(verdict));
+          else {
+            out(
+              `OK: evidence bundle verified (signed by ${verdict.issuer}, key ${verdict.keyId}, ${verdict.createdAt})`,
+            );
+            for (const f of verdict.files)
+              out(`  ${f.sha256}  ${String(f.size).padStart(10)}  ${f.mediaType}  ${f.name}`);
+            out(`  franking openings verified: ${verdict.openingsVerified}`);
+            out(`  log commitment: ${verdict.commitment}`);
+            if (verdict.logged !== undefined)
+              out(
+                `  logged: evidence.bundle entry ${verdict.logged.index} (${new Date(verdict.logged.time).toISOString()}), included in the signed checkpoint of size ${verdict.logged.checkpointSize}`,
+              );
+            if (flags.extract !== undefined) out(`  files written to ${resolve(flags.extract)}`);
+          }
+        } catch (err) {
+          fail(flags.json === true, err);
         }
-        if (flags.json === true) out(JSON.stringify(verdict));
-        else {
-          out(`OK: evidence bundle verified (signed by ${verdict.issuer}, key ${verdict.keyId}, ${verdict.createdAt})`);
-          for (const f of verdict.files)
-            out(`  ${f.sha256}  ${String(f.size).padStart(10)}  ${f.mediaType}  ${f.name}`);
-          out(`  franking openings verified: ${verdict.openingsVerified}`);
-          out(`  log commitment: ${verdict.commitment} (find it as an evidence.bundle entry: fulcrum log show)`);
-          if (flags.extract !== undefined) out(`  files written to ${resolve(flags.extract)}`);
-        }
-      } catch (err) {
-        fail(flags.json === true, err);
-      }
-    });
+      },
+    );
 
   storeOptions(
     evidence
