@@ -259,6 +259,13 @@ describe.each(['sqlite', 'postgres'] as const)('report intake (%s)', (dialect) =
     const m1 = await franked(groupId, alice, textContent('message one'));
     const m2 = await franked(groupId, alice, textContent('message two'));
     const elsewhere = await franked(otherGroupId, alice, textContent('in another conversation'));
+    const rows = async () =>
+      Promise.all(
+        (['reports', 'report_messages', 'report_files', 'reported_openings', 'blocks'] as const).map(
+          async (t) => (await p.db.kysely.selectFrom(t).selectAll().execute()).length,
+        ),
+      );
+    const before = await rows();
 
     // Altered plaintext.
     await refused(bob, { messages: [{ ...m1, body: b64(textContent('message 1')) }] }, 'report.tag_mismatch', 400);
@@ -311,6 +318,8 @@ describe.each(['sqlite', 'postgres'] as const)('report intake (%s)', (dialect) =
     );
     // A forged opening beside a valid one refuses the whole report.
     await refused(bob, { messages: [m1, { ...m2, body: b64(textContent('x')) }] }, 'report.tag_mismatch', 400);
+    // Nothing of any refused report was written.
+    expect(await rows()).toEqual(before);
     expect((await report(bob, { messages: [m1, m2] })).status).toBe(201);
   });
 
