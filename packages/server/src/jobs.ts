@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { ResolvedConfig } from './config.js';
 import type { Database } from './db/database.js';
 import { runRetention } from './evidence/retention.js';
+import { deleteExpiredFrankingKeys } from './franking/franking-keys.js';
 import { deleteOldSentMessages } from './store/groups.js';
 import { deleteExpiredNonces } from './store/nonces.js';
 import type { WriteQueue } from './write-queue.js';
@@ -27,11 +28,13 @@ export function startCleanupJob(config: ResolvedConfig, writer: WriteQueue, log:
 export async function runCleanupOnce(
   config: ResolvedConfig,
   writer: WriteQueue,
-): Promise<{ nonces: number; sent: number }> {
+): Promise<{ nonces: number; sent: number; frankingKeys: number }> {
   const now = config.clock.now();
   return writer.submit(async (tx) => ({
     nonces: await deleteExpiredNonces(tx.db, now),
     sent: await deleteOldSentMessages(tx.db, now - config.idempotencyWindowMs),
+    // Franking keys past their report window (rotation deletes them too, but an idle server rotates not).
+    frankingKeys: await deleteExpiredFrankingKeys(tx.db, now - config.franking.reportWindowMs),
   }));
 }
 

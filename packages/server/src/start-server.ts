@@ -39,7 +39,7 @@ export interface RunningServer {
   /** Reports to authorities: moderation's hook and the delivery worker (`runDueOnce()` in tests). */
   readonly authority: AuthorityService;
   /** Runs the nonce / idempotency cleanup now. */
-  cleanup(): Promise<{ nonces: number; sent: number }>;
+  cleanup(): Promise<{ nonces: number; sent: number; frankingKeys: number }>;
   /** Stops accepting, closes live sockets (1001), finishes queued writes, closes storage. Idempotent. */
   close(): Promise<void>;
 }

@@ -114,4 +114,24 @@ describe.each(['sqlite', 'postgres'] as const)('franking keys (%s)', (dialect) =
     );
     expect(await keys.deleteExpired(T0 + 10_000 * DAY)).toBeGreaterThanOrEqual(1);
   });
+
+  it('the cleanup job deletes keys past their report window on an idle server, and only those', async () => {
+    const now = Date.now();
+    const window = p.server.config.franking.reportWindowMs;
+    const row = (id: string, retiredAt: number) => ({
+      key_id: id,
+      secret: Buffer.from(randomBytes(32)),
+      created_at: retiredAt - 7 * DAY,
+      retired_at: retiredAt,
+    });
+    await handles[0]!.kysely
+      .insertInto('franking_keys')
+      .values([row('fk_expired', now - window - 60_000), row('fk_in_window', now - window + 3_600_000)])
+      .execute();
+    const { frankingKeys } = await p.server.cleanup();
+    expect(frankingKeys).toBe(1);
+    const left = await loadFrankingKeyring(handles[1]!);
+    expect(left.has('fk_expired')).toBe(false);
+    expect(left.has('fk_in_window')).toBe(true);
+  });
 });

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { encodeBase64Url } from '@fulcrum/common';
 import { createServerTag, type FrankingContext, SERVER_KEY_LENGTH, type ServerFrankingKey } from '@fulcrum/franking';
-import { sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { type Database, Tx, toDbBytes } from '../db/database.js';
+import type { DatabaseSchema } from '../db/schema.js';
 
 /** Default rotation period of the server's franking key: 7 days. */
 export const DEFAULT_FRANKING_ROTATION_MS = 7 * 24 * 3600_000;
@@ -157,13 +158,21 @@ export class FrankingKeys {
   }
 
   /** Deletes keys whose report window has passed; returns how many. */
-  async deleteExpired(now: number): Promise<number> {
-    const r = await this.#db.kysely
-      .deleteFrom('franking_keys')
-      .where('retired_at', '<', now - this.options.reportWindowMs)
-      .executeTakeFirst();
-    return Number(r.numDeletedRows);
+  deleteExpired(now: number): Promise<number> {
+    return deleteExpiredFrankingKeys(this.#db.kysely, now - this.options.reportWindowMs);
   }
+}
+
+/**
+ * Deletes the franking keys retired before `before` (= now − report window): their tags can no
+ * longer be verified anyway. Rotation does it too; the cleanup job does it on an idle server.
+ */
+export async function deleteExpiredFrankingKeys(
+  db: Kysely<DatabaseSchema> | Tx['db'],
+  before: number,
+): Promise<number> {
+  const r = await db.deleteFrom('franking_keys').where('retired_at', '<', before).executeTakeFirst();
+  return Number(r.numDeletedRows);
 }
 
 /** The time a message is stamped with under `key`: never before the key's start. */
