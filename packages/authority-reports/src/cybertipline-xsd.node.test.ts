@@ -8,7 +8,11 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { validateXML } from 'xmllint-wasm';
-import { buildCyberTiplineFileDetails, buildCyberTiplineReport } from './cybertipline.js';
+import {
+  buildCyberTiplineEvidenceFileDetails,
+  buildCyberTiplineFileDetails,
+  buildCyberTiplineReport,
+} from './cybertipline.js';
 import { CYBERTIPLINE_XSD } from './cybertipline-xsd.js';
 import { unsafeReportFixture } from './report.fixture.js';
 
@@ -36,6 +40,21 @@ describe('CyberTipline XSD validation (libxml2)', () => {
     expect(xml).toContain('<originalFileHash hashType="MD5">efefefefefefefefefefefefefefefef</originalFileHash>');
     expect(xml).toContain(`<originalFileHash hashType="SHA256">${'ab'.repeat(32)}</originalFileHash>`);
     expect(xml).toContain(`<originalFileHash hashType="PDQ">${'f'.repeat(64)}</originalFileHash>`);
+  });
+
+  test('an evidence-file <fileDetails> (the verified messages) validates', async () => {
+    const xml = buildCyberTiplineEvidenceFileDetails({
+      reportId: '4564654',
+      fileId: 'c0ffee',
+      name: 'verified-messages.json',
+      md5: new Uint8Array(16).fill(1),
+      sha256: new Uint8Array(32).fill(2),
+      uploadedAt: Date.UTC(2026, 10, 20),
+      relevance: 'Reported',
+      viewedByStaff: true,
+      description: 'The reported messages with their franking openings.',
+    });
+    expect(await validate(xml)).toEqual({ valid: true, errors: [] });
   });
 
   test('the schema refuses elements out of the documented order', async () => {

@@ -170,7 +170,7 @@ export function buildCyberTiplineReport(input: AuthorityReportInput): string {
     `Platform report ${report.id}, category ${report.category}, received ${isoTime(report.createdAt)}.`,
     `Moderation decision ${decision.id} (${decision.action}) at ${isoTime(decision.decidedAt)}: ${decision.reason}`,
     report.note === null ? undefined : `Reporter's note: ${report.note}`,
-    `${input.files.length} file(s) uploaded with this report.`,
+    `${input.files.length} attached file(s). Delivered through the API, each is uploaded with its hashes, together with a verified-messages evidence file (the messages with their franking openings).`,
   ].filter((x): x is string => x !== undefined);
 
   const root = parent(
@@ -227,6 +227,49 @@ export function buildCyberTiplineFileDetails(d: CyberTiplineFileDetailsInput): s
           `encrypted attachment whose key, plaintext SHA-256 and ciphertext SHA-256 ` +
           `(${encodeHex(file.blobSha256)}) the sender committed to in the franked message.`,
       ),
+    ],
+    ROOT_ATTRIBUTES,
+  );
+  return serializeXml(root);
+}
+
+export interface CyberTiplineEvidenceFileInput {
+  readonly reportId: string;
+  readonly fileId: string;
+  /** The uploaded file's name, e.g. `verified-messages.json`. */
+  readonly name: string;
+  readonly md5: Uint8Array;
+  readonly sha256: Uint8Array;
+  /** When the platform received the content (the report's time for a transcript it assembled). */
+  readonly uploadedAt: number;
+  readonly relevance: 'Reported' | 'Supplemental Reported';
+  readonly viewedByStaff: boolean;
+  /** What the file is and how to check it (goes into `additionalInfo`). */
+  readonly description: string;
+}
+
+/**
+ * The `<fileDetails>` of an evidence file the platform assembled itself (the verified messages
+ * with their franking openings), rather than a file a user sent.
+ */
+export function buildCyberTiplineEvidenceFileDetails(d: CyberTiplineEvidenceFileInput): string {
+  if (d.md5.length !== 16) throw authorityError('authority.bad_value', 'md5 must be 16 bytes', { field: 'md5' });
+  if (d.sha256.length !== 32)
+    throw authorityError('authority.bad_value', 'sha256 must be 32 bytes', { field: 'sha256' });
+  const root = parent(
+    'fileDetails',
+    [
+      el('reportId', requireText(d.reportId, 'reportId')),
+      el('fileId', requireText(d.fileId, 'fileId')),
+      el('originalFileName', checkLength(requireText(d.name, 'name'), MAX.fileName, 'name')),
+      el('uploadedToEspTimestamp', isoTime(d.uploadedAt)),
+      el('fileViewedByEsp', d.viewedByStaff ? 'true' : 'false'),
+      el('exifViewedByEsp', 'false'),
+      el('publiclyAvailable', 'false'),
+      el('fileRelevance', d.relevance),
+      el('originalFileHash', encodeHex(d.md5), [['hashType', 'MD5']]),
+      el('originalFileHash', encodeHex(d.sha256), [['hashType', 'SHA256']]),
+      el('additionalInfo', requireText(d.description, 'description')),
     ],
     ROOT_ATTRIBUTES,
   );

@@ -17,11 +17,16 @@ export type { DescribedContent } from './content.js';
 export {
   CYBERTIPLINE_INCIDENT_TYPES,
   CYBERTIPLINE_XSD_LOCATION,
+  buildCyberTiplineEvidenceFileDetails,
   buildCyberTiplineFileDetails,
   buildCyberTiplineReport,
   cybertiplineIncidentType,
 } from './cybertipline.js';
-export type { CyberTiplineFileDetailsInput, CyberTiplineIncidentType } from './cybertipline.js';
+export type {
+  CyberTiplineEvidenceFileInput,
+  CyberTiplineFileDetailsInput,
+  CyberTiplineIncidentType,
+} from './cybertipline.js';
 export { CYBERTIPLINE_XSD } from './cybertipline-xsd.js';
 export { buildDsaStatementOfReasons } from './dsa-sor.js';
 export type { DsaStatementOfReasons } from './dsa-sor.js';

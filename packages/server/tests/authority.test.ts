@@ -498,11 +498,28 @@ describe.each(['sqlite', 'postgres'] as const)('authority reports (%s)', (dialec
       [d] = await p.server.authority.listDeliveries('rpt_ct');
       expect(d).toMatchObject({ state: 'delivered', attempts: 2, remoteReportId: '1000', responseStatus: 200 });
       // Resumed at fileinfo: one submit, one upload in all.
-      expect(ct.state.calls).toEqual(['/submit', '/upload', '/fileinfo', '/fileinfo', '/finish']);
+      expect(ct.state.calls).toEqual([
+        '/submit',
+        '/upload',
+        '/fileinfo',
+        '/fileinfo',
+        '/upload',
+        '/fileinfo',
+        '/finish',
+      ]);
       expect(ct.state.invalidXml).toBe(0);
       const report = ct.state.reports.get('1000')!;
       expect(report.finished).toBe(true);
-      const [file] = [...report.files.values()];
+      const [file, messagesFile] = [...report.files.values()];
+      expect(messagesFile!.name).toBe('verified-messages.json');
+      const evidence = JSON.parse(messagesFile!.bytes.toString('utf8'));
+      expect(evidence.messages.map((m: { role: string; serverSeq: number }) => [m.role, m.serverSeq])).toEqual([
+        ['context', 500],
+        ['reported', 501],
+      ]);
+      expect(messagesFile!.info).toContain(
+        `<originalFileHash hashType="SHA256">${createHash('sha256').update(messagesFile!.bytes).digest('hex')}</originalFileHash>`,
+      );
       expect(file!.bytes.equals(Buffer.from(PNG))).toBe(true);
       expect(file!.info).toContain(
         `<originalFileHash hashType="MD5">${createHash('md5').update(PNG).digest('hex')}</originalFileHash>`,
@@ -519,6 +536,8 @@ describe.each(['sqlite', 'postgres'] as const)('authority reports (%s)', (dialec
         ['upload:1', 200, null],
         ['fileinfo:1', 500, 'authority.unavailable'],
         ['fileinfo:1', 200, null],
+        ['upload:messages', 200, null],
+        ['fileinfo:messages', 200, null],
         ['finish', 200, null],
       ]);
 
@@ -564,5 +583,5 @@ describe.each(['sqlite', 'postgres'] as const)('authority reports (%s)', (dialec
     } finally {
       await new Promise((r) => server.close(r));
     }
-  });
+  }, 180_000);
 });

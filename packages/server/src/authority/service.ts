@@ -16,13 +16,15 @@
  * Logs carry the delivery id, kind, transport, state, attempt count and HTTP status only: never
  * a payload, a hash or content.
  */
-import { buildCyberTiplineFileDetails } from '@fulcrum/authority-reports';
+import { createHash } from 'node:crypto';
+import { buildCyberTiplineEvidenceFileDetails, buildCyberTiplineFileDetails } from '@fulcrum/authority-reports';
 import { type Clock, isFulcrumError } from '@fulcrum/common';
 import type { Database, Tx } from '../db/database.js';
 import type { AuthorityDeliveryState } from '../db/tables/authority-deliveries.js';
-import { listReportFiles, listReportMessages } from '../reports/store.js';
+import { getReport, listReportFiles, listReportMessages } from '../reports/store.js';
 import { CyberTiplineClient } from './cybertipline-client.js';
 import { resolveCredentials } from './destinations.js';
+import { VERIFIED_MESSAGES_FILE, verifiedMessagesFile } from './evidence-file.js';
 import { type EnqueueInput, type EnqueueResult, enqueueAuthorityReports } from './enqueue.js';
 import { isRetryable, serverAuthorityError } from './errors.js';
 import { type AuthorityOptions, type ResolvedAuthorityOptions, backoffMs, resolveAuthorityOptions } from './options.js';
@@ -378,6 +380,39 @@ export class AuthorityService {
           p.info = true;
           await this.#saveProgress(id, { remote_progress: JSON.stringify(progress) });
         }
+      }
+      // The verified messages (with their franking openings) as an evidence file.
+      const report = await getReport(this.#db.kysely, reportId);
+      if (report === undefined) throw serverAuthorityError('authority.report_not_found', 'no such report');
+      const m = progress.files.messages ?? {};
+      progress.files.messages = m;
+      const bytes = verifiedMessagesFile(report, messages);
+      if (m.fileId === undefined) {
+        const up = await this.#step(id, 'upload:messages', async () => {
+          const r = await client.upload(rid, VERIFIED_MESSAGES_FILE, 'application/json', bytes);
+          return { ...r, status: r.res.status, digest: r.res.digest };
+        });
+        m.fileId = up.fileId;
+        await this.#saveProgress(id, { remote_progress: JSON.stringify(progress) });
+      }
+      if (m.info !== true) {
+        const xml = buildCyberTiplineEvidenceFileDetails({
+          reportId: rid,
+          fileId: m.fileId,
+          name: VERIFIED_MESSAGES_FILE,
+          md5: new Uint8Array(createHash('md5').update(bytes).digest()),
+          sha256: new Uint8Array(createHash('sha256').update(bytes).digest()),
+          uploadedAt: report.createdAt,
+          relevance: 'Reported',
+          viewedByStaff: viewed,
+          description:
+            'Assembled by the platform: the reported and context messages as the reporter revealed them, ' +
+            'each with its franking opening (content bytes, franking key, commitment, server tag and context), ' +
+            'verified by the platform before moderation. Format fulcrum.verified-messages/1.',
+        });
+        await this.#step(id, 'fileinfo:messages', () => client.fileInfo(xml));
+        m.info = true;
+        await this.#saveProgress(id, { remote_progress: JSON.stringify(progress) });
       }
     }
     const done = await this.#step(id, 'finish', () => client.finish(rid));
