@@ -467,6 +467,28 @@ describe.each(['sqlite', 'postgres'] as const)('moderation workflow (%s)', (dial
     await call(admin, 'grantStaffRole', routes.grantStaffRole.path, { accountId: cs2.accountId, role: 'child_safety' });
   });
 
+  it('ends a timed suspension by itself', async () => {
+    const target = await account('timed');
+    const res = await claimAndDecide(mod1, await report('spam', target), {
+      action: 'suspend',
+      reason: 'cool off',
+      durationMs: 60_000,
+    });
+    expect(res.status).toBe(201);
+    const refused = await call(target, 'countKeyPackages', routes.countKeyPackages.path);
+    expect(refused.body.error.code).toBe('account.suspended');
+    const until = refused.body.error.detail.until as number;
+    expect(until).toBeGreaterThan(Date.now());
+    expect(until).toBeLessThanOrEqual(Date.now() + 60_000);
+    // Time passes (the end moved into the past, as the clock would): the account acts again.
+    await p.db.kysely
+      .updateTable('account_sanctions')
+      .set({ until: Date.now() - 1 })
+      .where('account_id', '=', target.accountId)
+      .execute();
+    expect((await call(target, 'countKeyPackages', routes.countKeyPackages.path)).status).toBe(200);
+  });
+
   it('keeps staff off cases they are party to', async () => {
     const id = await report('harassment', mod2);
     const own = await call(mod2, 'modClaim', `/v1/mod/cases/${id}/claim`, {});

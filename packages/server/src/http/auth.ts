@@ -2,8 +2,7 @@ import { createHash } from 'node:crypto';
 import { decodeBase64Url } from '@fulcrum/common';
 import { AUTH_HEADERS, EMPTY_BODY_SHA256, LIMITS, OCTET_STREAM, requestSigningInput, wireError } from '@fulcrum/wire';
 import type { FastifyRequest } from 'fastify';
-import { activeSanctions, refuseSuspended, SANCTIONED_ALLOWED_ROUTES } from '../moderation/sanctions.js';
-import { findDeviceForAuth } from '../store/accounts.js';
+import { findDeviceWithStanding, refuseSuspended, SANCTIONED_ALLOWED_ROUTES } from '../moderation/sanctions.js';
 import type { AppContext, RequestAuth } from './context.js';
 import type { SignatureVerifier } from './signature.js';
 
@@ -48,7 +47,8 @@ export async function authenticate(
   if (Math.abs(now - Number(timestamp)) > LIMITS.timestampSkewMs) {
     throw wireError('auth.stale_timestamp', 'fulcrum-timestamp is too far from the server clock', { serverTime: now });
   }
-  const device = await findDeviceForAuth(ctx.db.kysely, deviceId);
+  // The device and its account's moderation standing, in one query.
+  const device = await findDeviceWithStanding(ctx.db.kysely, deviceId, now);
   if (device === undefined) throw wireError('auth.unknown_device', 'no such device');
   if (device.revoked) throw wireError('auth.device_revoked', 'this device was revoked');
 
@@ -81,12 +81,10 @@ export async function authenticate(
   if (!verifier.verify(deviceId, device.requestKey, input, decodeBase64Url(signature))) {
     throw wireError('auth.bad_signature', 'the request signature does not verify');
   }
-  // Moderation: a suspended or banned account is refused here (one indexed lookup), except on the
-  // few routes it keeps (its queue, its notices, appeals). Checked after the signature, so a
-  // forged request learns nothing about an account's standing.
-  if (!SANCTIONED_ALLOWED_ROUTES.has(request.routeOptions.url ?? '')) {
-    refuseSuspended(await activeSanctions(ctx.db.kysely, device.accountId, now));
-  }
+  // Moderation: a suspended or banned account is refused here, except on the few routes it keeps
+  // (its queue, its notices, appeals). Checked after the signature, so a forged request learns
+  // nothing about an account's standing.
+  if (!SANCTIONED_ALLOWED_ROUTES.has(request.routeOptions.url ?? '')) refuseSuspended(device.sanctions);
   return {
     deviceId,
     accountId: device.accountId,

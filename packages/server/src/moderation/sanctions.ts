@@ -1,9 +1,56 @@
 import { routes, wireError } from '@fulcrum/wire';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Tx } from '../db/database.js';
 import type { DatabaseSchema } from '../db/schema.js';
 
 type Reader = Kysely<DatabaseSchema> | Tx['db'];
+
+/** What authentication needs to know about a device, and its account's standing. */
+export interface DeviceAuthStanding {
+  deviceId: string;
+  accountId: string;
+  requestKey: Uint8Array;
+  revoked: boolean;
+  /** The most severe suspension or ban in force, if any. */
+  sanctions: ActiveSanction[];
+}
+
+/**
+ * The device (as `findDeviceForAuth`) and, in the same query, whether its account is banned or
+ * suspended at `now` (a correlated subquery on `account_sanctions`' primary key): the auth path
+ * pays no extra round trip for moderation.
+ */
+export async function findDeviceWithStanding(
+  db: Reader,
+  deviceId: string,
+  now: number,
+): Promise<DeviceAuthStanding | undefined> {
+  // One correlated subquery: the most severe suspension or ban in force ('ban' sorts before
+  // 'suspend'), as `kind:until` (until empty when indefinite).
+  const row = await db
+    .selectFrom('devices')
+    .select(['device_id', 'account_id', 'request_key', 'revoked_at'])
+    .select(
+      sql<string | null>`(select s.kind || ':' || coalesce(cast(s.until as text), '') from account_sanctions s
+        where s.account_id = devices.account_id and s.kind in ('ban', 'suspend')
+        and (s.until is null or s.until > ${now}) order by s.kind limit 1)`.as('standing'),
+    )
+    .where('device_id', '=', deviceId)
+    .executeTakeFirst();
+  if (row === undefined) return undefined;
+  const sanctions: ActiveSanction[] = [];
+  if (row.standing !== null) {
+    const [kind, until] = row.standing.split(':') as [string, string];
+    sanctions.push({ kind: kind === 'ban' ? 'ban' : 'suspend', until: until === '' ? null : Number(until) });
+  }
+  return {
+    deviceId: row.device_id,
+    accountId: row.account_id,
+    requestKey: row.request_key,
+    revoked: row.revoked_at !== null,
+    sanctions,
+  };
+}
 
 /** A sanction in force. */
 export interface ActiveSanction {
