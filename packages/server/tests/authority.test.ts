@@ -541,6 +541,32 @@ describe.each(['sqlite', 'postgres'] as const)('authority reports (%s)', (dialec
         ['finish', 200, null],
       ]);
 
+      // Retention deletes the report's content: the payloads that carry it go too (no delivery is
+      // pending), their digest stays; the delivery record stays.
+      const built = await p.db.kysely
+        .selectFrom('authority_reports')
+        .selectAll()
+        .where('report_id', '=', 'rpt_ct')
+        .executeTakeFirstOrThrow();
+      expect(built.payload_sha256).toBe(createHash('sha256').update(built.payload!).digest('hex'));
+      await p.db.kysely
+        .updateTable('reports')
+        .set({ content_deleted_at: clock.t })
+        .where('id', '=', 'rpt_ct')
+        .execute();
+      expect(await p.server.authority.purgeDeletedContent()).toBe(1);
+      const purged = await p.db.kysely
+        .selectFrom('authority_reports')
+        .selectAll()
+        .where('report_id', '=', 'rpt_ct')
+        .executeTakeFirstOrThrow();
+      expect(purged).toMatchObject({
+        payload: null,
+        payload_sha256: built.payload_sha256,
+        payload_deleted_at: clock.t,
+      });
+      expect((await p.server.authority.listDeliveries('rpt_ct'))[0]!.state).toBe('delivered');
+
       // A sender that died mid-flow (lease held, not expired) is left alone; once its lease has
       // expired the delivery is taken again and resumes after the stored reportId.
       await newReport('rpt_ct3', 'child_sexual_exploitation', 700);

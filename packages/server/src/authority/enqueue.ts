@@ -8,7 +8,7 @@
  * same report, kind and decision changes nothing (unique key), so a retried decision transaction
  * cannot queue a second report.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import {
   type AuthorityReportInput,
   type DecisionInput,
@@ -223,6 +223,8 @@ export async function enqueueAuthorityReports(
         decision_id: decisionId,
         media_type: mediaType,
         payload,
+        payload_sha256: payload === null ? null : createHash('sha256').update(payload).digest('hex'),
+        payload_deleted_at: null,
         build_error: buildError,
         created_at: now,
       })

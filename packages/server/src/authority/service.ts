@@ -115,8 +115,52 @@ export class AuthorityService {
     await this.#running;
   }
 
-  /** Claims and sends every due delivery once; returns how many were attempted. */
+  /**
+   * Deletes the payloads that carry reported content (cybertipline, art18) of reports whose
+   * content was deleted under the retention policy, once none of their deliveries is still
+   * pending or being sent. The statement of reasons carries no content and stays. Returns how many.
+   */
+  async purgeDeletedContent(): Promise<number> {
+    const now = this.#clock.now();
+    return this.#db.transaction(async (tx) => {
+      const r = await tx.db
+        .updateTable('authority_reports')
+        .set({ payload: null, payload_deleted_at: now })
+        .where('kind', 'in', ['cybertipline', 'art18'])
+        .where('payload', 'is not', null)
+        .where((eb) =>
+          eb.exists(
+            eb
+              .selectFrom('reports')
+              .select('reports.id')
+              .whereRef('reports.id', '=', 'authority_reports.report_id')
+              .where('reports.content_deleted_at', 'is not', null),
+          ),
+        )
+        .where((eb) =>
+          eb.not(
+            eb.exists(
+              eb
+                .selectFrom('authority_deliveries')
+                .select('authority_deliveries.id')
+                .whereRef('authority_deliveries.authority_report_id', '=', 'authority_reports.id')
+                .where('authority_deliveries.state', 'in', ['pending', 'sending']),
+            ),
+          ),
+        )
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows);
+    });
+  }
+
+  /** Claims and sends every due delivery once (then purges deleted content); returns how many were attempted. */
   async runDueOnce(): Promise<number> {
+    const attempted = await this.#sendDue();
+    await this.purgeDeletedContent();
+    return attempted;
+  }
+
+  async #sendDue(): Promise<number> {
     const now = this.#clock.now();
     const due = await this.#db.kysely
       .selectFrom('authority_deliveries')

@@ -31,6 +31,8 @@ export function migration0006(dialect: Dialect): Migration {
         .addColumn('decision_id', 'text', (c) => c.notNull())
         .addColumn('media_type', 'text', (c) => c.notNull())
         .addColumn('payload', 'text')
+        .addColumn('payload_sha256', 'text')
+        .addColumn('payload_deleted_at', int)
         .addColumn('build_error', 'text')
         .addColumn('created_at', int, (c) => c.notNull())
         .addUniqueConstraint('authority_reports_once', ['report_id', 'kind', 'decision_id'])
