@@ -124,7 +124,18 @@ describe.each(['sqlite', 'postgres'] as const)('fulcrum evidence (%s)', (dialect
 
   it('export (operator, on the store) then verify offline; tampering and a wrong key fail with exit 1', async () => {
     const file = join(dir, `${dialect}.fevb`);
-    const exported = await run(['export', reportId, '--out', file, '--by', 'ops-alice', '--json', ...store()]);
+    const exported = await run([
+      'export',
+      reportId,
+      '--out',
+      file,
+      '--by',
+      'ops-alice',
+      '--issuer',
+      'example.org/fulcrum',
+      '--json',
+      ...store(),
+    ]);
     expect(exported.code, exported.out + exported.err).toBe(0);
     const summary = JSON.parse(exported.out);
     expect(summary.files).toBe(2);
@@ -139,6 +150,8 @@ describe.each(['sqlite', 'postgres'] as const)('fulcrum evidence (%s)', (dialect
     expect(verdict.openingsVerified).toBe(1);
     expect(verdict.commitment).toBe(summary.commitment);
     expect(verdict.metadata.report.id).toBe(reportId);
+    expect(verdict.issuer).toBe('example.org/fulcrum');
+    expect(verdict.metadata.exportedBy).toBe('ops-alice');
     expect(readFileSync(join(dir, `${dialect}-x`, 'files', '0', 'photo.jpg'))).toEqual(Buffer.from(image));
     expect(readdirSync(join(dir, `${dialect}-x`, 'messages'))).toEqual(['0.bin']);
 

@@ -90,10 +90,9 @@ export interface ServerConfig {
   /**
    * Evidence (src/evidence, docs/protocol.md §Evidence bundles): `retentionMs` (default 90 days)
    * is how long reported content is kept after a report (holds extend it); `retentionIntervalMs`
-   * (default 1 hour) how often the retention job deletes expired content; `issuer` names the
-   * platform in exported bundles (default: the transparency log's origin).
+   * (default 1 hour) how often the retention job deletes expired content.
    */
-  evidence?: { retentionMs?: number; retentionIntervalMs?: number; issuer?: string };
+  evidence?: { retentionMs?: number; retentionIntervalMs?: number };
 }
 
 /** Send-buffer bounds of one WebSocket (see `ServerConfig.wsSendBuffer`). */
@@ -132,7 +131,7 @@ export interface ResolvedConfig {
   readonly wsSendBuffer: WsSendBufferOptions;
   readonly webDir: string | undefined;
   readonly franking: FrankingKeyOptions;
-  readonly evidence: { readonly retentionMs: number; readonly retentionIntervalMs: number; readonly issuer?: string };
+  readonly evidence: { readonly retentionMs: number; readonly retentionIntervalMs: number };
 }
 
 function positiveRate(value: number | undefined, fallback: number, what: string): number {
@@ -228,7 +227,6 @@ export function resolveConfig(config: ServerConfig): ResolvedConfig {
     evidence: Object.freeze({
       retentionMs: positiveInt(config.evidence?.retentionMs, 90 * 24 * 3600_000, 'evidence.retentionMs'),
       retentionIntervalMs: positiveInt(config.evidence?.retentionIntervalMs, 3600_000, 'evidence.retentionIntervalMs'),
-      ...(config.evidence?.issuer === undefined ? {} : { issuer: config.evidence.issuer }),
     }),
   });
 }

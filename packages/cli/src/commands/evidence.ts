@@ -235,19 +235,28 @@ export function createEvidenceCommand(io: EvidenceIo = defaultIo): Command {
       .argument('<report-id>', 'the report (rpt_…)')
       .requiredOption('--out <file>', 'where to write the bundle')
       .option('--by <name>', 'who exports (recorded with the export)', 'operator')
+      .option('--issuer <name>', "names the platform in the bundle (default: the transparency log's origin)")
       .option('--force', 'overwrite --out if it exists')
       .option('--json', 'print the result as JSON')
       .description(
         "write a report's signed evidence bundle and log its salted commitment (operator: acts on the server's store)",
       ),
   ).action(
-    async (reportId: string, flags: StoreFlags & { out: string; by: string; force?: boolean; json?: boolean }) => {
+    async (
+      reportId: string,
+      flags: StoreFlags & { out: string; by: string; issuer?: string; force?: boolean; json?: boolean },
+    ) => {
       try {
         const path = resolve(flags.out);
         if (flags.force !== true && existsSync(path)) throw cliError('cli.evidence_out_exists', `${path} exists`);
         const result = await withStore(flags, async (db) => {
           const key = await openEvidenceKey(db, io.now());
-          return exportEvidence(db, key, { reportId, exportedBy: flags.by, now: io.now() });
+          return exportEvidence(db, key, {
+            reportId,
+            exportedBy: flags.by,
+            now: io.now(),
+            ...(flags.issuer === undefined ? {} : { issuer: flags.issuer }),
+          });
         });
         await mkdir(dirname(path), { recursive: true });
         // The bundle holds revealed content: readable by its owner only.
