@@ -84,11 +84,19 @@ async function verify(url: string, args: string[]): Promise<{ code: number | nul
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
+  let err = '';
   child.stdout?.on('data', (d: Buffer) => {
     out += d.toString();
   });
-  const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
-  return { code, verdict: JSON.parse(out) as Record<string, unknown> };
+  child.stderr?.on('data', (d: Buffer) => {
+    err += d.toString();
+  });
+  const code = await new Promise<number | null>((resolve) => child.once('close', (c) => resolve(c)));
+  try {
+    return { code, verdict: JSON.parse(out) as Record<string, unknown> };
+  } catch {
+    throw new Error(`fulcrum log verify ${args.join(' ')} exited ${code} without a JSON verdict: ${out}${err}`);
+  }
 }
 
 interface WitnessesView {
