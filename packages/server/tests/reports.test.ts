@@ -433,6 +433,22 @@ describe.each(['sqlite', 'postgres'] as const)('report intake (%s)', (dialect) =
     await refused(bob, { messages: [gone] }, 'report.attachment_not_found', 404);
   });
 
+  it('the same report sent 8 times at once is stored once; the others are replays', async () => {
+    const m = await franked(groupId, alice, textContent('raced'));
+    const results = await Promise.all(Array.from({ length: 8 }, () => report(bob, { messages: [m] })));
+    const statuses = results.map((r) => r.status).sort();
+    expect(statuses).toEqual([201, 409, 409, 409, 409, 409, 409, 409]);
+    expectedRejections['report.replayed'] = (expectedRejections['report.replayed'] ?? 0) + 7;
+    const stored = await p.db.kysely
+      .selectFrom('report_messages as m')
+      .innerJoin('reports as r', 'r.id', 'm.report_id')
+      .select('m.report_id')
+      .where('r.conversation_id', '=', groupId)
+      .where('m.server_seq', '=', m.context.serverSeq)
+      .execute();
+    expect(stored).toHaveLength(1);
+  });
+
   it('refuses a report after the report window, on a server with a short window', async () => {
     const short = await startTestPlatform({ dialect, server: { franking: { reportWindowMs: 1500 } } });
     try {
