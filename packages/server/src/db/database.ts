@@ -2,7 +2,15 @@ import { mkdirSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type SqliteDatabase, sql, type Transaction } from 'kysely';
+import {
+  CompiledQuery,
+  Kysely,
+  Migrator,
+  PostgresDialect,
+  SqliteDialect,
+  type SqliteDatabase,
+  type Transaction,
+} from 'kysely';
 import pg from 'pg';
 import type { Bus, BusEvent } from '../bus/bus.js';
 import { migrationProvider } from './migrations/index.js';
@@ -61,16 +69,19 @@ export class Tx {
    * one refused send must not abort the others of its batch).
    */
   async savepoint<T>(fn: () => Promise<T>): Promise<T> {
-    const name = sql.raw(`sp_${++this.#savepoints}`);
+    // Plain compiled statements: the name is ours (sp_<n>), and skipping Kysely's raw-SQL builder
+    // matters here, twice per operation of every group-commit batch (bench/relay).
+    const name = `sp_${++this.#savepoints}`;
+    const run = (text: string) => this.db.executeQuery(CompiledQuery.raw(text));
     const mark = this.#events.length;
-    await sql`savepoint ${name}`.execute(this.db);
+    await run(`savepoint ${name}`);
     try {
       const result = await fn();
-      await sql`release savepoint ${name}`.execute(this.db);
+      await run(`release savepoint ${name}`);
       return result;
     } catch (err) {
-      await sql`rollback to savepoint ${name}`.execute(this.db);
-      await sql`release savepoint ${name}`.execute(this.db);
+      await run(`rollback to savepoint ${name}`);
+      await run(`release savepoint ${name}`);
       this.#events.length = mark;
       throw err;
     }
