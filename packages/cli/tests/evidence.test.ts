@@ -17,6 +17,7 @@ import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createReportId, insertVerifiedReport } from '../../server/src/reports/store.js';
 import { createEvidenceCommand, type EvidenceIo } from '../src/commands/evidence.js';
+import { createLogCommand, type LogIo } from '../src/commands/log.js';
 
 async function run(args: string[]): Promise<{ out: string; err: string; code: number }> {
   let out = '';
@@ -190,6 +191,34 @@ describe.each(['sqlite', 'postgres'] as const)('fulcrum evidence (%s)', (dialect
     expect(logged.code, logged.out + logged.err).toBe(0);
     expect(JSON.parse(logged.out).logged).toMatchObject({ index: summary.logIndex });
     expect(JSON.parse(logged.out).logged.checkpointSize).toBeGreaterThan(summary.logIndex);
+    // `fulcrum log show` names the entry's kind (and nothing but a prefix of the commitment).
+    let shown = '';
+    const logIo: LogIo = {
+      stdout: { write: (s: string) => (shown += s) },
+      stderr: { write: () => true },
+      setExitCode: () => {},
+      fetch: (...a) => fetch(...a),
+    };
+    const root = new Command('fulcrum').exitOverride();
+    root.addCommand(createLogCommand(logIo));
+    await root.parseAsync([
+      'node',
+      'fulcrum',
+      'log',
+      'show',
+      `${p.url}/log`,
+      '--log-key',
+      vkey,
+      '--kind',
+      'evidence.bundle',
+      '--json',
+    ]);
+    const listed = shown
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(listed.map((e) => e.index)).toContain(summary.logIndex);
+    expect(listed.every((e) => e.kind === 'evidence.bundle')).toBe(true);
     // Another index (the log's first entry, kt.label_key) is not this bundle.
     const wrongIndex = await run([
       'verify',

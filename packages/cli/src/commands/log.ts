@@ -14,6 +14,7 @@ import { FulcrumError, isFulcrumError } from '@fulcrum/common';
 import {
   auditTiledLog,
   createEd25519NoteVerifier,
+  EVIDENCE_BUNDLE_ENTRY,
   describeQuorum,
   isTlogError,
   keyTransparencyRegistry,
@@ -284,7 +285,7 @@ export async function verifyLog(options: {
         "  compare it with the operator's published key, or pass --log-key.\n",
     );
   }
-  const registry = keyTransparencyRegistry();
+  const registry = keyTransparencyRegistry().with(EVIDENCE_BUNDLE_ENTRY);
   const kinds: Record<string, number> = {};
   const policy = options.policy;
   const verifyNote = policy === undefined ? checkpointVerifier(vkey) : policyCheckpointVerifier(vkey, policy);
@@ -452,7 +453,7 @@ export function createLogCommand(io: LogIo = defaultIo): Command {
         const note = await source.read('checkpoint');
         if (note === undefined) throw logError('cli.log_unreachable', 'the log serves no checkpoint');
         const cp = checkpointVerifier(opts.logKey)(note).checkpoint;
-        const registry = keyTransparencyRegistry();
+        const registry = keyTransparencyRegistry().with(EVIDENCE_BUNDLE_ENTRY);
         await auditTiledLog({
           source,
           treeSize: cp.size,
