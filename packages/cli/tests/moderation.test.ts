@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { ModerationNoticeEvent } from '@fulcrum/client';
 import { createNodeClient } from '@fulcrum/client-node';
 import { utf8Encode } from '@fulcrum/common';
-import { startTestPlatform, type TestPlatform } from '@fulcrum/testkit';
+import { registerTestAccount, startTestPlatform, type TestPlatform } from '@fulcrum/testkit';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createReportId, insertVerifiedReport, type ReportCategory } from '../../server/src/reports/store.js';
 import { runCli } from '../src/main.js';
@@ -243,4 +243,27 @@ describe('fulcrum staff / mod / appeal / notices', () => {
       .execute();
     expect(audit).toEqual([{ action: 'staff.grant', actor_role: 'operator' }]);
   });
+
+  it('grants, lists and revokes on a PostgreSQL store (--postgres, --postgres-schema)', async () => {
+    const pg = await startTestPlatform({ dialect: 'postgres' });
+    try {
+      if (pg.storage.dialect !== 'postgres') throw new Error('unreachable');
+      const store = ['--postgres', pg.storage.url, '--postgres-schema', pg.storage.schema as string];
+      const ada = await registerTestAccount(pg.url, 'ada');
+      const granted = await cli(undefined, 'staff', 'grant', 'ada', 'child_safety', ...store, '--json');
+      expect(granted.code, granted.stderr).toBe(0);
+      expect(granted.json[0]).toEqual({ accountId: ada.accountId, roles: ['child_safety'] });
+      const byId = await cli(undefined, 'staff', 'grant', ada.accountId, 'admin', ...store, '--json');
+      expect(byId.json[0]).toMatchObject({ roles: ['admin', 'child_safety'] });
+      const list = await cli(undefined, 'staff', 'list', ...store, '--json');
+      expect(list.json[0]).toEqual([{ accountId: ada.accountId, name: 'ada', roles: ['admin', 'child_safety'] }]);
+      const revoked = await cli(undefined, 'staff', 'revoke', 'ada', 'admin', ...store, '--json');
+      expect(revoked.json[0]).toMatchObject({ roles: ['child_safety'] });
+      const audit = await pg.db.kysely.selectFrom('moderation_audit').select(['action', 'actor_role']).execute();
+      expect(audit.map((a) => a.action).sort()).toEqual(['staff.grant', 'staff.grant', 'staff.revoke']);
+      expect(new Set(audit.map((a) => a.actor_role))).toEqual(new Set(['operator']));
+    } finally {
+      await pg.close();
+    }
+  }, 120_000);
 });
