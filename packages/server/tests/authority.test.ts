@@ -476,6 +476,62 @@ describe.each(['sqlite', 'postgres'] as const)('authority reports (%s)', (dialec
     }
   });
 
+  test('HTTPS to a DSA-like endpoint: a lost answer, then 422 "puid not unique" for our own puid, is one delivery', async () => {
+    // Like the Transparency Database: one statement per puid; a repeat gets 422 with existing.puid.
+    const statements = new Map<string, string>();
+    let loseAnswer = true;
+    const { server, url } = await listen(async (_req, body, res) => {
+      const s = JSON.parse(body.toString('utf8')) as { puid: string };
+      res.setHeader('content-type', 'application/json');
+      if (statements.has(s.puid)) {
+        res.statusCode = 422;
+        const message = 'The identifier given is not unique within this platform.';
+        return void res.end(JSON.stringify({ message, errors: { puid: [message] }, existing: { puid: s.puid } }));
+      }
+      statements.set(s.puid, body.toString('utf8'));
+      if (loseAnswer) {
+        loseAnswer = false;
+        res.statusCode = 502; // stored, but the answer never reaches the sender
+        return void res.end();
+      }
+      res.statusCode = 201;
+      res.end(JSON.stringify({ puid: s.puid }));
+    });
+    try {
+      const dst = await addDestination(
+        p.db.kysely,
+        { kind: 'dsa_sor', transport: 'https', target: `${url}/api/v1/statement`, credentialsRef: 'env:DSA_TOKEN' },
+        clock.now(),
+      );
+      await newReport('rpt_puid', 'harassment', 450);
+      const t = clock.now();
+      await p.db.transaction(async (tx) => {
+        await moderation.claim(tx, 'acc_cs1', 'rpt_puid', t);
+        await moderation.decide(tx, 'acc_cs1', 'rpt_puid', { action: 'ban', reason: 'Threats.' }, t);
+      });
+      // A ban waits for a second pair of eyes.
+      const pendingBan = await p.db.kysely
+        .selectFrom('moderation_decisions')
+        .select('id')
+        .where('report_id', '=', 'rpt_puid')
+        .executeTakeFirstOrThrow();
+      await p.db.transaction((tx) =>
+        moderation.approve(tx, 'acc_cs2', pendingBan.id, { approve: true, reason: 'Yes.' }, t),
+      );
+      expect(await p.server.authority.runDueOnce()).toBe(1);
+      let [d] = await p.server.authority.listDeliveries('rpt_puid');
+      expect(d).toMatchObject({ state: 'pending', responseStatus: 502 });
+      clock.t += 1000;
+      expect(await p.server.authority.runDueOnce()).toBe(1);
+      [d] = await p.server.authority.listDeliveries('rpt_puid');
+      expect(d).toMatchObject({ state: 'delivered', attempts: 2, responseStatus: 422, lastError: null });
+      expect(statements.size).toBe(1);
+      await disableDestination(p.db.kysely, dst.id);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+  });
+
   test('CyberTipline API flow: submit, upload, fileinfo, finish; a failed step resumes without a second report', async () => {
     const ct = cybertiplineTestServer();
     const { server, url } = await listen(ct.handler);

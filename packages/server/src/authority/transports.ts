@@ -108,6 +108,24 @@ export async function postPayload(
   };
   if (credentials !== null) headers.authorization = `Bearer ${credentials}`;
   const r = await httpRequest({ url, headers, body: payload, timeoutMs });
+  if (isDuplicatePuid(r, payload)) return r;
   classifyHttp(r);
   return r;
+}
+
+/**
+ * The DSA Transparency Database refuses a second statement with the same `puid` with 422 and
+ * `{"existing": {"puid": …}}` (its PuidNotUniqueSingleException). For a retry of our own
+ * statement (same puid: the decision id) that means the first attempt arrived and only its answer
+ * was lost: the statement is there, so the delivery is done, not refused.
+ */
+export function isDuplicatePuid(r: SendResult, payload: string): boolean {
+  if (r.status !== 422) return false;
+  try {
+    const sent = JSON.parse(payload) as { puid?: unknown };
+    const answer = JSON.parse(new TextDecoder().decode(r.body)) as { existing?: { puid?: unknown } };
+    return typeof sent.puid === 'string' && answer.existing?.puid === sent.puid;
+  } catch {
+    return false;
+  }
 }
