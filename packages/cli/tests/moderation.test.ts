@@ -244,6 +244,33 @@ describe('fulcrum staff / mod / appeal / notices', () => {
     expect(audit).toEqual([{ action: 'staff.grant', actor_role: 'operator' }]);
   });
 
+  it('moderates a report made through real intake (franked message, fulcrum report)', async () => {
+    for (const n of ['carl', 'dora']) await register(n);
+    expect((await cli('carl', 'create-group', '--name', 'chat', '--members', 'dora')).code).toBe(0);
+    expect((await cli('carl', 'send', 'chat', 'give me your password or else')).code).toBe(0);
+    expect((await cli('dora', 'inbox')).code).toBe(0);
+    const history = await cli('dora', 'history', 'chat', '--json');
+    const message = history.json.find((m) => (m.content as { text?: string }).text === 'give me your password or else');
+    const reported = await cli('dora', 'report', 'chat', String(message?.serverSeq), '--category', 'threats', '--json');
+    expect(reported.code, reported.stderr).toBe(0);
+    const reportId = reported.json[0]?.reportId as string;
+
+    const queue = await cli('mona', 'mod', 'queue', '--category', 'threats', '--json');
+    expect(queue.json.map((c) => c.reportId)).toContain(reportId);
+    const shown = await cli('mona', 'mod', 'show', reportId, '--json');
+    expect(shown.json[0]).toMatchObject({ category: 'threats', reportedAccountId: accounts.get('carl') });
+    expect((shown.json[0]?.messages as { verified: string }[])[0]?.verified).toBe('franking');
+    const revealed = await cli('mona', 'mod', 'reveal', reportId);
+    expect(revealed.stdout).toContain('give me your password or else');
+    expect((await cli('mona', 'mod', 'claim', reportId)).code).toBe(0);
+    const warned = await cli('mona', 'mod', 'decide', reportId, 'warn', '--reason', 'threatening another user');
+    expect(warned.code, warned.stderr).toBe(0);
+    const notices = await cli('carl', 'notices', '--json');
+    expect(notices.json[0]).toMatchObject({ action: 'warn', reason: 'threatening another user' });
+    // The reporter learns nothing of the decision through notices.
+    expect((await cli('dora', 'notices', '--json')).json).toEqual([]);
+  });
+
   it('grants, lists and revokes on a PostgreSQL store (--postgres, --postgres-schema)', async () => {
     const pg = await startTestPlatform({ dialect: 'postgres' });
     try {
