@@ -12,10 +12,15 @@
 import {
   type AccountInfo,
   type AttachmentContent,
+  type CallOptions,
   type ConversationInfo,
   FulcrumClient,
   type FulcrumClientOptions,
+  type JsonRouteName,
   type MessageRecord,
+  type ReportInput,
+  type ReportReceipt,
+  type ResponseOf,
   type SelfInfo,
   type SendReceipt,
 } from '@fulcrum/client';
@@ -220,6 +225,23 @@ export class MessengerSession {
 
   fetchAttachment(content: AttachmentContent): Promise<Uint8Array> {
     return this.#c.fetchAttachment(content);
+  }
+
+  /**
+   * Reports messages of a conversation (docs/protocol.md §Reports): the SDK reveals the franking
+   * openings it kept; `blockSender` also blocks the first reported message's sender.
+   */
+  report(input: ReportInput): Promise<ReportReceipt> {
+    return this.#c.report(input);
+  }
+
+  /**
+   * One signed JSON call as this device, for routes the SDK has no method for: moderation notices
+   * and appeals (any account), and the staff console's `/v1/mod/*` (the server checks the
+   * account's roles on every call; this grants nothing).
+   */
+  api<K extends JsonRouteName>(name: K, options?: CallOptions<K>): Promise<ResponseOf<K>> {
+    return this.#c.callApi(name, options);
   }
 
   /** Marks everything up to the newest message of `groupId` as seen. */

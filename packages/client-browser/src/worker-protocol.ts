@@ -63,6 +63,8 @@ export const SESSION_METHODS: readonly SessionMethod[] = [
   'sendAttachment',
   'fetchAttachment',
   'markRead',
+  'report',
+  'api',
   'addContact',
   'contacts',
   'checkContact',

@@ -2,6 +2,7 @@ import type { AttachmentContent, MessageRecord } from '@fulcrum/client';
 import type { ContactInfo, ConversationSummary } from '@fulcrum/client-browser';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { errorSentence, formatBytes } from '../error-text.js';
+import { ReportButton } from '../moderation/report-dialog.js';
 import { navigate } from '../router.js';
 import type { AppContext } from './messenger.js';
 import { getSession } from './session.js';
@@ -196,6 +197,16 @@ export function Conversation(props: { ctx: AppContext; groupId: string }) {
             <span class="meta">
               <time>{timeOf(m)}</time>
               {statusText(m) !== undefined && <span class="status"> · {statusText(m)}</span>}
+              {m.direction === 'in' && (
+                <>
+                  {' · '}
+                  <ReportButton
+                    groupId={groupId}
+                    message={m}
+                    senderName={m.sender.name ?? names.get(m.sender.accountId) ?? 'this person'}
+                  />
+                </>
+              )}
             </span>
           </li>
         ))}

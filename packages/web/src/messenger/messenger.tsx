@@ -6,6 +6,7 @@ import type { SelfInfo } from '@fulcrum/client';
 import type { ConnectionState, ConversationSummary } from '@fulcrum/client-browser';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { errorSentence } from '../error-text.js';
+import { ModerationNotices } from '../moderation/notices.js';
 import { navigate } from '../router.js';
 import { Contacts } from './contacts.js';
 import { Conversation } from './conversation.js';
@@ -176,6 +177,7 @@ export default function Messenger(props: { path: string }) {
             </button>
           </p>
         )}
+        <ModerationNotices tick={tick} />
         {groupId !== undefined ? (
           <Conversation key={groupId} ctx={ctx} groupId={groupId} />
         ) : path === '/new' ? (

@@ -1,10 +1,2 @@
-import { NotYet } from './not-yet.js';
-
-export default function Moderation() {
-  return (
-    <NotYet
-      title="Moderation console"
-      what="Not built yet: the console arrives with the moderation API (issue 8's second part)."
-    />
-  );
-}
+// The moderation console lives in src/moderation/ (its own lazy chunk).
+export { default } from '../moderation/console.js';
