@@ -764,7 +764,13 @@ export class FulcrumClient {
   async getFrankingOpening(
     groupId: string,
     messageKey: string,
-  ): Promise<{ body: Uint8Array; frankingKey: Uint8Array; commitment: Uint8Array; context: FrankingContext; tag: Uint8Array }> {
+  ): Promise<{
+    body: Uint8Array;
+    frankingKey: Uint8Array;
+    commitment: Uint8Array;
+    context: FrankingContext;
+    tag: Uint8Array;
+  }> {
     const bytes = messageKey.startsWith(`${groupId}/`) ? await this.#store.get(TABLES.messages, messageKey) : undefined;
     if (bytes === undefined) throw clientError('client.unknown_message', 'no such message in this conversation');
     const r = decodeRecord<MessageRecordJson>(bytes, (v) => v.v === 1);
