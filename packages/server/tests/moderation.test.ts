@@ -171,6 +171,14 @@ describe.each(['sqlite', 'postgres'] as const)('moderation workflow (%s)', (dial
       ).body.roles,
     ).toEqual([]);
     expect((await grant(admin, mod2.accountId, 'moderator')).body.roles).toEqual(['moderator']);
+    expect((await call(reporter, 'modMe', routes.modMe.path)).body).toEqual({
+      accountId: reporter.accountId,
+      roles: [],
+    });
+    expect((await call(cs1, 'modMe', routes.modMe.path)).body).toEqual({
+      accountId: cs1.accountId,
+      roles: ['child_safety'],
+    });
     const q = await call(reporter, 'modQueue', '/v1/mod/queue');
     expect(q.status).toBe(403);
     expect(q.body.error.code).toBe('moderation.not_staff');

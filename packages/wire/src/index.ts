@@ -53,6 +53,7 @@ export {
   ReportCategory as ModReportCategory,
   ReportIdParams,
   RevealResponse,
+  StaffMeResponse,
   StaffRole,
   StaffRoleRequest,
   StaffRolesResponse,

@@ -68,6 +68,13 @@ export const StaffRolesResponse = Type.Object(
 );
 export type StaffRolesResponse = Static<typeof StaffRolesResponse>;
 
+/** `GET /v1/mod/me`: the calling account's staff roles (empty for everyone else; never refused). */
+export const StaffMeResponse = Type.Object(
+  { accountId: AccountId, roles: Type.Array(StaffRole, { maxItems: 3 }) },
+  strict,
+);
+export type StaffMeResponse = Static<typeof StaffMeResponse>;
+
 /** A claim on a case: who holds it until when. */
 export const CaseLease = Type.Object({ holder: AccountId, expiresAt: TimeMs }, strict);
 export type CaseLease = Static<typeof CaseLease>;

@@ -53,6 +53,7 @@ import {
   ReportIdParams,
   RevealResponse,
   StaffRoleRequest,
+  StaffMeResponse,
   StaffRolesResponse,
 } from './moderation.js';
 import { AckRequest, AckResponse, QueueQuery, QueueResponse } from './queue.js';
@@ -247,6 +248,13 @@ export const routes = {
     body: StaffRoleRequest,
     response: StaffRolesResponse,
     bodyLimit: BODY_LIMITS.small,
+  },
+  modMe: {
+    method: 'GET',
+    path: '/v1/mod/me',
+    auth: true,
+    status: 200,
+    response: StaffMeResponse,
   },
   modQueue: {
     method: 'GET',

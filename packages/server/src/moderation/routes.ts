@@ -19,7 +19,7 @@ import { callerOf } from '../http/fields.js';
 import { routeOptions } from '../http/route-options.js';
 import type { NonceRecord } from '../store/nonces.js';
 import type { ModerationService } from './service.js';
-import { grantStaffRole, requireStaff, revokeStaffRole } from './staff.js';
+import { grantStaffRole, requireStaff, revokeStaffRole, staffRoles } from './staff.js';
 
 /**
  * The moderation API (docs/protocol.md §Moderation): `/v1/mod/*` for staff (roles read on every
@@ -53,6 +53,12 @@ export function moderationRoutes(app: FastifyInstance, ctx: AppContext, service:
     routeOptions(routes.revokeStaffRole, { recordsNonceInWrite: true }),
     async (request) => adminStaffChange(false)(request, callerOf(request)),
   );
+
+  // What the caller is (for a staff console to decide what to show): never refused, may be empty.
+  app.get(routes.modMe.path, routeOptions(routes.modMe), async (request) => {
+    const { accountId } = callerOf(request);
+    return { accountId, roles: await staffRoles(ctx.db.kysely, accountId) };
+  });
 
   app.get<{ Querystring: ModQueueQuery }>(routes.modQueue.path, routeOptions(routes.modQueue), async (request) => ({
     cases: await service.queue(ctx.db.kysely, callerOf(request).accountId, request.query),
