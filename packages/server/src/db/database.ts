@@ -45,17 +45,52 @@ export interface DatabaseStats {
   rollbacks: number;
 }
 
+/**
+ * Writes a transaction holds back and performs at once just before it commits, so the operations
+ * of a group-commit batch share one statement (the log sequencer's rows: one counter update and
+ * one multi-row insert per batch instead of two statements per entry).
+ */
+export interface StagedWrites {
+  /** Where a savepoint begins. */
+  mark(): unknown;
+  /** That savepoint rolled back: forget what was staged since `mark` (a value `mark` returned). */
+  rollbackTo(mark: unknown): void;
+  /** Writes what is staged, inside the transaction. */
+  flush(tx: Tx): Promise<void>;
+}
+
 /** A transaction in progress: queries go through `db`; `publish` defers a bus event to after commit. */
 export class Tx {
   readonly db: Transaction<DatabaseSchema>;
   readonly dialect: Dialect;
   readonly #events: BusEvent[];
+  readonly #staged = new Map<object, StagedWrites>();
   #savepoints = 0;
 
   constructor(db: Transaction<DatabaseSchema>, dialect: Dialect, events: BusEvent[]) {
     this.db = db;
     this.dialect = dialect;
     this.#events = events;
+  }
+
+  /**
+   * The transaction's staged writes under `key`, made by `create` on first use. They are written
+   * by their `flush`, in this transaction, just before it commits (`Database.transaction`); a
+   * savepoint that rolls back undoes what was staged inside it.
+   */
+  staged<S extends StagedWrites>(key: object, create: () => S): S {
+    let part = this.#staged.get(key);
+    if (part === undefined) {
+      part = create();
+      this.#staged.set(key, part);
+    }
+    return part as S;
+  }
+
+  /** Writes every staged part (called by `Database.transaction` before it commits). */
+  async flushStaged(): Promise<void> {
+    for (const part of this.#staged.values()) await part.flush(this);
+    this.#staged.clear();
   }
 
   /** Queues an event to be published only if (and after) the transaction commits. */
@@ -74,6 +109,7 @@ export class Tx {
     const name = `sp_${++this.#savepoints}`;
     const run = (text: string) => this.db.executeQuery(CompiledQuery.raw(text));
     const mark = this.#events.length;
+    const stagedMarks = new Map([...this.#staged].map(([key, part]) => [key, part.mark()] as const));
     await run(`savepoint ${name}`);
     try {
       const result = await fn();
@@ -83,6 +119,10 @@ export class Tx {
       await run(`rollback to savepoint ${name}`);
       await run(`release savepoint ${name}`);
       this.#events.length = mark;
+      for (const [key, part] of this.#staged) {
+        if (stagedMarks.has(key)) part.rollbackTo(stagedMarks.get(key));
+        else this.#staged.delete(key); // staged entirely inside the savepoint
+      }
       throw err;
     }
   }
@@ -186,7 +226,12 @@ export class Database {
     for (let attempt = 0; ; attempt++) {
       const events: BusEvent[] = [];
       try {
-        const result = await this.kysely.transaction().execute((trx) => fn(new Tx(trx, this.dialect, events)));
+        const result = await this.kysely.transaction().execute(async (trx) => {
+          const tx = new Tx(trx, this.dialect, events);
+          const value = await fn(tx);
+          await tx.flushStaged(); // staged writes (batched log rows) commit with the rest
+          return value;
+        });
         this.stats.commits++;
         if (events.length > 0) this.#bus.publish(events);
         return result;

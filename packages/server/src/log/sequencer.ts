@@ -1,13 +1,93 @@
 import { encodeLogEntry, type LogEntryEnvelope } from '@fulcrum/tlog';
-import { type Tx, toDbBytes } from '../db/database.js';
+import { type StagedWrites, type Tx, toDbBytes } from '../db/database.js';
+
+/** Rows per multi-row INSERT (4 parameters each: far below SQLite's and PostgreSQL's limits). */
+const INSERT_CHUNK = 500;
+
+interface StagedRow {
+  idx: number;
+  bytes: Uint8Array;
+  subject: string | null;
+  time: number;
+}
+
+/**
+ * One transaction's log entries, held back until it commits: the first append locks the counter
+ * row and reads `next_index`; later appends in the same transaction (the other operations of a
+ * group-commit batch) take the following indices without a statement; just before the commit,
+ * ONE counter update and one multi-row INSERT per 500 entries write them all.
+ */
+class StagedLogEntries implements StagedWrites {
+  #base: Promise<number> | undefined;
+  readonly #rows: StagedRow[] = [];
+
+  /** Locks the counter row (held to the commit; on PostgreSQL across processes) and reads it. */
+  base(tx: Tx): Promise<number> {
+    this.#base ??= tx.db
+      .updateTable('log_sequence')
+      .set((eb) => ({ next_index: eb.ref('next_index') }))
+      .where('id', '=', 1)
+      .returning('next_index')
+      .executeTakeFirstOrThrow()
+      .then((row) => row.next_index);
+    return this.#base;
+  }
+
+  add(base: number, row: Omit<StagedRow, 'idx'>): number {
+    const idx = base + this.#rows.length;
+    this.#rows.push({ idx, ...row });
+    return idx;
+  }
+
+  mark(): { rows: number; locked: boolean } {
+    return { rows: this.#rows.length, locked: this.#base !== undefined };
+  }
+
+  rollbackTo(mark: unknown): void {
+    const m = mark as { rows: number; locked: boolean };
+    // Indices are handed out in order and savepoints nest, so everything after the mark belonged
+    // to the rolled-back operation: its indices go back, the log stays gap-free.
+    this.#rows.length = m.rows;
+    // A row lock taken inside a rolled-back savepoint is released with it (PostgreSQL): re-take it.
+    if (!m.locked) this.#base = undefined;
+  }
+
+  async flush(tx: Tx): Promise<void> {
+    const first = this.#rows[0];
+    if (first === undefined) return;
+    await tx.db
+      .updateTable('log_sequence')
+      .set({ next_index: first.idx + this.#rows.length })
+      .where('id', '=', 1)
+      .execute();
+    for (let k = 0; k < this.#rows.length; k += INSERT_CHUNK) {
+      await tx.db
+        .insertInto('log_entries')
+        .values(
+          this.#rows.slice(k, k + INSERT_CHUNK).map((r) => ({
+            idx: r.idx,
+            entry: toDbBytes(r.bytes),
+            subject: r.subject,
+            created_at: r.time,
+          })),
+        )
+        .execute();
+    }
+  }
+}
+
+const SEQUENCER = {};
 
 /**
  * The sequencer: gives `entry` the next leaf index inside the caller's transaction, so the event
  * it records (a key registration…) and its log entry commit together or not at all. Durable when
- * that transaction commits (the server acknowledges only after). The counter row's lock orders
- * concurrent appenders, across processes on PostgreSQL, so indices are gap-free and commit in
- * order; a rolled-back savepoint gives its index back. Integration into tiles and the signed
- * checkpoint follow in batches (`Integrator`).
+ * that transaction commits (the server acknowledges only after). The counter row's lock, taken by
+ * the transaction's first append and held to its commit, orders concurrent appenders, across
+ * processes on PostgreSQL, so indices are gap-free and commit in order; a rolled-back savepoint
+ * gives its indices back. The rows themselves are staged and written when the transaction commits,
+ * all of a group-commit batch at once (one counter update, multi-row inserts): an entry is not
+ * readable from `log_entries` inside the transaction that appended it. Integration into tiles and
+ * the signed checkpoint follow in batches (`Integrator`).
  */
 export async function appendLogEntry(
   tx: Tx,
@@ -15,16 +95,8 @@ export async function appendLogEntry(
   subject: string | null = null,
 ): Promise<{ index: number; bytes: Uint8Array }> {
   const bytes = encodeLogEntry(entry); // canonical and ≤ 65535 bytes, or a typed tlog error
-  const row = await tx.db
-    .updateTable('log_sequence')
-    .set((eb) => ({ next_index: eb('next_index', '+', 1) }))
-    .where('id', '=', 1)
-    .returning('next_index')
-    .executeTakeFirstOrThrow();
-  const index = row.next_index - 1;
-  await tx.db
-    .insertInto('log_entries')
-    .values({ idx: index, entry: toDbBytes(bytes), subject, created_at: entry.time })
-    .execute();
+  const staged = tx.staged(SEQUENCER, () => new StagedLogEntries());
+  const base = await staged.base(tx);
+  const index = staged.add(base, { bytes, subject, time: entry.time });
   return { index, bytes };
 }
