@@ -151,6 +151,8 @@ describe('fulcrum staff / mod / appeal / notices', () => {
       ]),
     );
     expect((await cli('bob', 'mod', 'queue')).stderr).toContain('moderation.not_staff');
+    expect((await cli('mona', 'mod', 'roles')).stdout).toContain('moderator');
+    expect((await cli('bob', 'mod', 'roles')).stdout).toContain('not staff');
 
     // A warning first: the SDK surfaces the notice as a `moderation` event on sync.
     const warnCase = await report('spam', 'eve', 'buy now');

@@ -66,6 +66,14 @@ function describeBody(body: Uint8Array): string {
 export function registerModerationCommands(program: Command): void {
   const mod = program.command('mod').description('moderation staff: queue, cases, decisions, approvals, appeals');
 
+  withClientOptions(mod.command('roles'))
+    .description("this account's staff roles")
+    .action(async (opts: ClientFlags) => {
+      const out = output(opts);
+      const me = await staffCall(opts, (c) => c.callApi('modMe'));
+      out.emit(me, me.roles.length === 0 ? 'not staff' : me.roles.join(', '));
+    });
+
   withClientOptions(mod.command('queue'))
     .description('cases waiting for work that your roles may see, most urgent first')
     .option('--category <category>', 'only this category')
