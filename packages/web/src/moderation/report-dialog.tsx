@@ -106,7 +106,10 @@ function ReportDialog(props: { groupId: string; message: MessageRecord; senderNa
                   name="category"
                   value={c}
                   checked={category === c}
-                  onChange={() => setCategory(c)}
+                  onChange={() => {
+                    setCategory(c);
+                    if (state.kind === 'editing') setState({ kind: 'editing' });
+                  }}
                 />{' '}
                 {CATEGORY_LABELS[c]}
               </label>
