@@ -210,7 +210,7 @@ export class ModerationService {
     const staff = await requireStaff(tx.db, caller);
     const report = await visibleReport(tx.db, staff, reportId);
     requireUninvolved(staff, report);
-    if (report.status !== 'open' && report.status !== 'claimed') {
+    if (report.status !== 'open' && report.status !== 'claimed' && !(await onlyEscalated(tx.db, report))) {
       throw wireError('moderation.invalid_state', `the case is ${report.status}`, { status: report.status });
     }
     const lease = await takeLease(tx, {
@@ -319,7 +319,11 @@ export class ModerationService {
     const report = await visibleReport(tx.db, staff, reportId);
     requireUninvolved(staff, report);
     if (report.status !== 'claimed' && report.status !== 'open') {
-      throw wireError('moderation.invalid_state', `the case is ${report.status}`, { status: report.status });
+      // After an approved escalation the case may still get its sanction (the report to the
+      // authorities does not restrict the account): warn, restrict, suspend or ban, once.
+      if (!(await onlyEscalated(tx.db, report)) || !NOTIFIED_ACTIONS.includes(input.action)) {
+        throw wireError('moderation.invalid_state', `the case is ${report.status}`, { status: report.status });
+      }
     }
     const lease = await tx.db
       .selectFrom('moderation_leases')
@@ -633,6 +637,22 @@ export class ModerationService {
       await this.#authority.enqueueAuthorityReports(tx, { reportId: d.report_id, kinds: [...kinds] });
     }
   }
+}
+
+/**
+ * Whether the case is `decided` by approved escalations only (no sanction yet): such a case can be
+ * claimed again and get one sanctioning decision (warn, restrict, suspend, ban), which the
+ * affected account is told about and may appeal. An escalation alone is never announced.
+ */
+async function onlyEscalated(db: Reader, report: ReportRecord): Promise<boolean> {
+  if (report.status !== 'decided') return false;
+  const rows = await db
+    .selectFrom('moderation_decisions')
+    .select('action')
+    .where('report_id', '=', report.id)
+    .where('status', 'in', ['effective', 'awaiting_approval'])
+    .execute();
+  return rows.length > 0 && rows.every((r) => r.action === 'escalate');
 }
 
 /** The report, if it exists and the caller's roles may see its category. */
