@@ -49,6 +49,12 @@ const NATS_URL = process.env.FULCRUM_TEST_NATS ?? 'nats://127.0.0.1:4222';
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = join(HERE, '../../../../..'); // bench/relay/dist/bench/relay → the repository
 const OUT = opt('--out', join(REPO, 'bench/results/relay.json'));
+// --compare-server <path to another build's dist/index.js> [--compare-label NAME] [--compare-rounds N]:
+// closed-loop SQLite runs of that build and of this one, alternated N times (default 2) in this
+// run, each on a fresh data directory, for a same-conditions comparison of two builds.
+const COMPARE = args.includes('--compare-server') ? opt('--compare-server', '') : undefined;
+const COMPARE_LABEL = opt('--compare-label', 'other build');
+const COMPARE_ROUNDS = Number(opt('--compare-rounds', '2'));
 
 const b64 = (b: Uint8Array): string => Buffer.from(b).toString('base64url');
 const log = (s: string) => process.stderr.write(`${s}\n`);
@@ -63,12 +69,13 @@ interface Child {
   stop(): Promise<void>;
 }
 
-function spawnChild(script: string, childArgs: string[]): Promise<Child> {
+function spawnChild(script: string, childArgs: string[], env: NodeJS.ProcessEnv = process.env): Promise<Child> {
   // FULCRUM_BENCH_CPU_PROF=<dir>: the children write V8 CPU profiles there (to see where time goes).
   const prof = process.env.FULCRUM_BENCH_CPU_PROF;
   const flags = prof === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${prof}`];
   const child: ChildProcess = spawn(process.execPath, [...flags, join(HERE, script), ...childArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env,
   });
   let err = '';
   child.stderr?.on('data', (d: Buffer) => {
@@ -522,6 +529,35 @@ async function main(): Promise<void> {
     results.pacedSqlite1 = pacedSqlite;
     results.pacedBare = pacedBare;
 
+    const compareRows: string[] = [];
+    if (COMPARE !== undefined) {
+      const runs: { label: string; result: RunResult }[] = [];
+      for (let round = 0; round < COMPARE_ROUNDS; round++) {
+        for (const [label, module] of [
+          [COMPARE_LABEL, COMPARE],
+          ['this build', undefined],
+        ] as const) {
+          log(`compare round ${round + 1}: ${label} …`);
+          const dir = mkdtempSync(join(tmpdir(), 'fulcrum-bench-relay-'));
+          const env = module === undefined ? process.env : { ...process.env, FULCRUM_BENCH_SERVER_MODULE: module };
+          const child = await spawnChild('server-child.js', ['sqlite', dir], env);
+          try {
+            const p = await setupFulcrum(child.url, `${tag}c${round}${label === 'this build' ? 't' : 'o'}`);
+            const result = await runFulcrum(p, child.url, [child.pid]);
+            runs.push({ label, result });
+            const bareNow = await runBare(relay.url, relay.pid, payloads);
+            runs.push({ label: 'bare ws relay', result: bareNow });
+            compareRows.push(row(`round ${round + 1}: bare ws relay`, bareNow, bareNow));
+            compareRows.push(row(`round ${round + 1}: fulcrum SQLite, ${label}`, result, bareNow));
+          } finally {
+            await child.stop();
+            rmSync(dir, { recursive: true, force: true });
+          }
+        }
+      }
+      results.compare = { label: COMPARE_LABEL, module: COMPARE, runs };
+    }
+
     let pg2: RunResult | undefined;
     let bare2: RunResult | undefined;
     if (POSTGRES) {
@@ -578,6 +614,7 @@ async function main(): Promise<void> {
       ...(pg2 !== undefined && bare2 !== undefined
         ? [row('bare ws relay (again)', bare2, bare2), row('fulcrum, 2 processes, PostgreSQL+NATS', pg2, bare2)]
         : []),
+      ...(compareRows.length > 0 ? ['', `compared with ${COMPARE_LABEL} (fresh SQLite each):`, ...compareRows] : []),
       '',
       '| idle connections | opened | RSS before MiB | RSS after MiB | bytes per connection |',
       '|---|---:|---:|---:|---:|',

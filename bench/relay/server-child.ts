@@ -5,7 +5,13 @@
  *   node server-child.js postgres <url> <schema> [<nats url>]
  * Prints `READY <url>` once listening; SIGTERM closes it cleanly.
  */
-import { startServer, type ServerConfig } from '@fulcrum/server';
+import type { ServerConfig } from '@fulcrum/server';
+
+// FULCRUM_BENCH_SERVER_MODULE: another build of the server package's entry point (bench.ts
+// --compare-server), to compare two builds in one run under the same conditions.
+const { startServer } = (await import(
+  process.env.FULCRUM_BENCH_SERVER_MODULE ?? '@fulcrum/server'
+)) as typeof import('@fulcrum/server');
 
 const [kind, a, b, natsUrl] = process.argv.slice(2);
 const storage: ServerConfig['storage'] =
