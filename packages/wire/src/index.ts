@@ -15,6 +15,7 @@ export {
   RevokeDeviceResponse,
 } from './accounts.js';
 export { AttachmentIdParams, UploadAttachmentResponse } from './attachments.js';
+export { CaseAuthorityDelivery, CaseAuthorityReport, CaseAuthorityResponse } from './case-authority.js';
 export { base64UrlBytes, base64UrlExact } from './base64url.js';
 export {
   ERROR_STATUS,

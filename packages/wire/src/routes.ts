@@ -12,6 +12,7 @@ import {
   RevokeDeviceResponse,
 } from './accounts.js';
 import { AttachmentIdParams, UploadAttachmentResponse } from './attachments.js';
+import { CaseAuthorityResponse } from './case-authority.js';
 import { wireError } from './errors.js';
 import {
   CommitRequest,
@@ -271,6 +272,14 @@ export const routes = {
     status: 200,
     params: ReportIdParams,
     response: CaseView,
+  },
+  modCaseAuthority: {
+    method: 'GET',
+    path: '/v1/mod/cases/:reportId/authority',
+    auth: true,
+    status: 200,
+    params: ReportIdParams,
+    response: CaseAuthorityResponse,
   },
   modReveal: {
     method: 'POST',

@@ -18,6 +18,7 @@ import type { AppContext } from '../http/context.js';
 import { callerOf } from '../http/fields.js';
 import { routeOptions } from '../http/route-options.js';
 import type { NonceRecord } from '../store/nonces.js';
+import { caseAuthorityReports } from './case-authority.js';
 import type { ModerationService } from './service.js';
 import { grantStaffRole, requireStaff, revokeStaffRole, staffRoles } from './staff.js';
 
@@ -66,6 +67,12 @@ export function moderationRoutes(app: FastifyInstance, ctx: AppContext, service:
 
   app.get<{ Params: ReportIdParams }>(routes.modCase.path, routeOptions(routes.modCase), async (request) =>
     service.caseView(ctx.db.kysely, callerOf(request).accountId, request.params.reportId),
+  );
+
+  app.get<{ Params: ReportIdParams }>(
+    routes.modCaseAuthority.path,
+    routeOptions(routes.modCaseAuthority),
+    async (request) => caseAuthorityReports(ctx.db.kysely, callerOf(request).accountId, request.params.reportId),
   );
 
   app.post<{ Params: ReportIdParams }>(
