@@ -28,6 +28,7 @@ describe.each(['sqlite', 'postgres'] as const)('SIGKILL mid-decision (%s)', (dia
   let db: Database;
   let mod: TestDevice;
   let target: TestDevice;
+  let reporter: TestDevice;
   const cases: string[] = [];
 
   beforeAll(async () => {
@@ -40,6 +41,8 @@ describe.each(['sqlite', 'postgres'] as const)('SIGKILL mid-decision (%s)', (dia
     db = await Database.open(storage, new InProcessBus());
     mod = await registerTestAccount(server.url, `mod${dialect}`);
     target = await registerTestAccount(server.url, `target${dialect}`);
+    // Staff never work cases they are party to: the reporter is someone else.
+    reporter = await registerTestAccount(server.url, `reporter${dialect}`);
     // The child writes the same SQLite file: a stale read snapshot is SQLITE_BUSY; retry whole.
     for (let attempt = 1; ; attempt++) {
       try {
@@ -58,8 +61,8 @@ describe.each(['sqlite', 'postgres'] as const)('SIGKILL mid-decision (%s)', (dia
       await db.transaction((tx) =>
         insertVerifiedReport(tx, {
           id,
-          reporterAccountId: mod.accountId,
-          reporterDeviceId: mod.deviceId,
+          reporterAccountId: reporter.accountId,
+          reporterDeviceId: reporter.deviceId,
           reportedAccountId: target.accountId,
           conversationId: randomBytes(32).toString('base64url'),
           category: 'harassment',
