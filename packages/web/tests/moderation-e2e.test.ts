@@ -183,12 +183,10 @@ describe('reports, the moderation console and the transparency page in Chromium'
     await messages(otto).getByRole('img', { name: 'Image: evil.png' }).waitFor({ timeout: T });
 
     // ── Rita reports the image message, with one message of context, and blocks Otto ──
-    await rita
-      .getByRole('navigation', { name: 'Conversations' })
-      .getByRole('link', { name: offender })
-      .first()
-      .click();
-    const imageMsg = messages(rita).locator('li.msg.in').filter({ has: rita.getByRole('img', { name: 'Image: evil.png' }) });
+    await rita.getByRole('navigation', { name: 'Conversations' }).getByRole('link', { name: offender }).first().click();
+    const imageMsg = messages(rita)
+      .locator('li.msg.in')
+      .filter({ has: rita.getByRole('img', { name: 'Image: evil.png' }) });
     await imageMsg.waitFor({ timeout: T });
     await imageMsg.getByRole('button', { name: `Report this message from ${offender}` }).click();
     const dialog = rita.getByRole('dialog', { name: `Report a message from ${offender}` });
@@ -228,12 +226,15 @@ describe('reports, the moderation console and the transparency page in Chromium'
     // The first specialist: a break after every reveal (to see the prompt), then the queue.
     await cs1.goto(`${server.url}/moderation`);
     await cs1.getByRole('heading', { level: 1, name: 'Moderation console' }).waitFor({ timeout: T });
+    await cs1.getByText('child-safety specialist').waitFor({ timeout: T });
     await cs1.getByRole('button', { name: 'Settings' }).click();
     await cs1.getByLabel('Suggest a break after this many reveals').fill('1');
     await cs1.getByLabel('Suggest a break after this many reveals').blur();
     await shot(cs1, 'moderation-settings');
     await cs1.getByRole('button', { name: 'Queue' }).click();
-    const caseItem = cs1.getByRole('list', { name: 'Cases' }).getByRole('button', { name: /Child sexual exploitation/ });
+    const caseItem = cs1
+      .getByRole('list', { name: 'Cases' })
+      .getByRole('button', { name: /Child sexual exploitation/ });
     await caseItem.waitFor({ timeout: T });
     await shot(cs1, 'moderation-queue');
     await caseItem.click();
@@ -294,10 +295,16 @@ describe('reports, the moderation console and the transparency page in Chromium'
       .getByText('waiting for a second moderator')
       .waitFor({ timeout: T });
     await cs1.getByText('Your decision is waiting for a second moderator’s approval.').waitFor({ timeout: T });
+    await cs1
+      .getByTestId('authority-reports')
+      .getByText('NCMEC CyberTipline report: held until a second moderator approves')
+      .waitFor({ timeout: T });
 
     // ── the second specialist approves ──
     await cs2.goto(`${server.url}/moderation`);
-    const pending = cs2.getByRole('list', { name: 'Cases' }).getByRole('button', { name: /Waiting for a second approval/ });
+    const pending = cs2
+      .getByRole('list', { name: 'Cases' })
+      .getByRole('button', { name: /Waiting for a second approval/ });
     await pending.waitFor({ timeout: T });
     await pending.click();
     await cs2.getByRole('heading', { name: /Second approval/ }).waitFor({ timeout: T });
@@ -310,6 +317,22 @@ describe('reports, the moderation console and the transparency page in Chromium'
     expect(decision.status).toBe('effective');
     expect(decision.action).toBe('escalate');
     expect(decision.approved_by).toBe(await accountId(cs2Name));
+    // The authority report the approved escalation produced, as the server lists it (no destination is
+    // configured here, and this test server has no platform details for a CyberTipline report).
+    const built = await server.db.kysely
+      .selectFrom('authority_reports')
+      .select(['kind', 'build_error'])
+      .where('report_id', '=', reportRow.id)
+      .execute();
+    expect(built.map((r) => r.kind)).toEqual(['cybertipline']);
+    await cs2
+      .getByTestId('authority-reports')
+      .getByText(
+        built[0]?.build_error === null
+          ? /NCMEC CyberTipline report: built/
+          : `NCMEC CyberTipline report: could not be built (${built[0]?.build_error})`,
+      )
+      .waitFor({ timeout: T });
     await shot(cs2, 'moderation-approved');
 
     // ── the public transparency page: the witnessed checkpoint covers the approval ──
@@ -322,7 +345,10 @@ describe('reports, the moderation console and the transparency page in Chromium'
     const pub = await open('public', '/transparency');
     await pub.getByTestId('checkpoint').getByText('cosigned by 1 witness').waitFor({ timeout: T });
     await pub.getByRole('cell', { name: '✓ verified' }).waitFor({ timeout: T });
-    await pub.getByTestId('entries').getByText(/reproduce the checkpoint’s root hash/).waitFor({ timeout: T });
+    await pub
+      .getByTestId('entries')
+      .getByText(/reproduce the checkpoint’s root hash/)
+      .waitFor({ timeout: T });
     const kinds = pub.getByRole('img', { name: /moderation\.event: \d+/ });
     await kinds.waitFor({ timeout: T });
     const label = (await kinds.getAttribute('aria-label')) ?? '';

@@ -14,6 +14,7 @@ import type { SelfInfo } from '@fulcrum/client';
 import { decodeBase64Url, utf8Decode } from '@fulcrum/common';
 import type {
   AuthorityKind,
+  CaseAuthorityResponse,
   CaseView,
   DecisionAction,
   DecisionRecord,
@@ -81,6 +82,12 @@ const ACTION_KEYS: Readonly<Record<string, DecisionAction>> = {
 
 const CHILD_SAFETY = new Set(['child_sexual_exploitation', 'grooming']);
 
+const ROLE_LABELS: Readonly<Record<string, string>> = {
+  moderator: 'moderator',
+  child_safety: 'child-safety specialist',
+  admin: 'administrator',
+};
+
 export default function ModerationConsole() {
   const [phase, setPhase] = useState<Phase>({ kind: 'loading' });
   useEffect(() => {
@@ -139,6 +146,13 @@ function Console(props: { self: SelfInfo }) {
   const [actionKey, setActionKey] = useState<{ key: string; n: number } | undefined>();
 
   const reloadQueue = useCallback(() => setQueueTick((t) => t + 1), []);
+  const [roles, setRoles] = useState<readonly string[] | undefined>();
+  useEffect(() => {
+    api('modMe').then(
+      (r) => setRoles(r.roles),
+      () => {},
+    );
+  }, []);
 
   useEffect(() => {
     let live = true;
@@ -212,6 +226,12 @@ function Console(props: { self: SelfInfo }) {
         <h1>Moderation console</h1>
         <span class="hint">
           Signed in as <strong>{self.name}</strong>
+          {roles !== undefined && (
+            <>
+              {' · '}
+              {roles.length === 0 ? 'no staff role' : roles.map((r) => ROLE_LABELS[r] ?? r).join(', ')}
+            </>
+          )}
         </span>
         <output class="exposure" aria-live="polite" data-testid="exposure">
           Viewed: {sessionReveals} this session · {dayReveals} today · {minutes} min on shift
@@ -770,7 +790,7 @@ function CasePanel(props: {
             }
           />
         )}
-        <AuthorityReports decisions={view.decisions} />
+        <AuthorityReports reportId={reportId} decisions={view.decisions} />
       </section>
 
       {view.status !== 'closed' && view.status !== 'awaiting_approval' && (
@@ -876,48 +896,78 @@ function kindLabel(k: AuthorityKind): string {
 }
 
 /**
- * The reports to authorities this case asked for, from its decisions. Their delivery records
- * (destination, attempts, answer) are not exposed by the moderation API yet, so this says what
- * was requested and whether it is released, not what was delivered.
+ * The reports to authorities this case produced (`GET /v1/mod/cases/:reportId/authority`: built
+ * payloads and where each delivery stands; never the payload itself), next to the ones its
+ * decisions requested that are still held (a four-eyes decision not yet approved).
  */
-function AuthorityReports(props: { decisions: readonly DecisionRecord[] }) {
-  const rows: { kind: AuthorityKind; state: string; key: string }[] = [];
-  for (const d of props.decisions) {
-    const kinds: AuthorityKind[] =
-      d.action === 'escalate'
-        ? [...(d.authorityKinds ?? [])]
-        : ['restrict', 'suspend', 'ban'].includes(d.action)
-          ? ['dsa_sor']
-          : [];
-    for (const k of kinds) {
-      rows.push({
-        kind: k,
-        key: `${d.decisionId}-${k}`,
-        state:
-          d.status === 'effective'
-            ? 'released to the delivery worker'
-            : d.status === 'awaiting_approval'
-              ? 'held until a second moderator approves'
-              : 'not sent (decision rejected or overturned)',
-      });
-    }
-  }
-  if (rows.length === 0) return null;
+function AuthorityReports(props: { reportId: string; decisions: readonly DecisionRecord[] }) {
+  const [built, setBuilt] = useState<CaseAuthorityResponse['reports'] | undefined>();
+  const [error, setError] = useState<string | undefined>();
+  const key = props.decisions.map((d) => `${d.decisionId}:${d.status}`).join(',');
+  useEffect(() => {
+    let live = true;
+    api('modCaseAuthority', { params: { reportId: props.reportId } }).then(
+      (r) => live && setBuilt(r.reports),
+      (err) => live && setError(modErrorSentence(err)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [props.reportId, key]);
+  const held = props.decisions.filter((d) => d.status === 'awaiting_approval' && d.action === 'escalate');
+  if ((built === undefined || built.length === 0) && held.length === 0 && error === undefined) return null;
   return (
-    <div class="authority">
+    <div class="authority" data-testid="authority-reports">
       <h4>Reports to authorities</h4>
+      {error !== undefined && <p class="error">{error}</p>}
       <ul>
-        {rows.map((r) => (
-          <li key={r.key}>
-            {kindLabel(r.kind)}: {r.state}
+        {held.flatMap((d) =>
+          (d.authorityKinds ?? []).map((k) => (
+            <li key={`${d.decisionId}-${k}`}>{kindLabel(k)}: held until a second moderator approves</li>
+          )),
+        )}
+        {built?.map((r) => (
+          <li key={`${r.decisionId}-${r.kind}`}>
+            {kindLabel(r.kind)}:{' '}
+            {r.buildError !== undefined
+              ? `could not be built (${r.buildError}); the operator must complete the platform's details`
+              : r.payloadDeleted
+                ? 'built and sent; the payload was deleted under the retention policy'
+                : 'built'}
+            {r.deliveries.length === 0 && r.buildError === undefined
+              ? ' · no destination is configured for it yet'
+              : r.deliveries.map((d, i) => (
+                  <span key={i}>
+                    {' · '}
+                    {d.transport}: {deliveryLabel(d.state)}
+                    {d.attempts > 0 ? ` after ${d.attempts} attempt${d.attempts === 1 ? '' : 's'}` : ''}
+                    {d.lastError !== undefined ? ` (last error ${d.lastError})` : ''}
+                  </span>
+                ))}
           </li>
         ))}
       </ul>
-      <p class="hint">
-        Delivery records (when, where, the answer) are kept on the server; the console does not show them yet.
-      </p>
     </div>
   );
+}
+
+function deliveryLabel(state: string): string {
+  switch (state) {
+    case 'delivered':
+      return 'delivered';
+    case 'pending':
+      return 'waiting to be sent';
+    case 'sending':
+      return 'being sent';
+    case 'failed':
+      return 'failed';
+    case 'cancelled':
+      return 'cancelled';
+    case 'retracted':
+      return 'retracted';
+    default:
+      return state;
+  }
 }
 
 function ApproveForm(props: {
