@@ -343,6 +343,10 @@ function statusLabel(status: string): string {
       return 'Waiting for a second approval';
     case 'closed':
       return 'Closed';
+    case 'decided':
+      return 'Decided';
+    case 'appealed':
+      return 'Appealed';
     default:
       return status.replace(/_/g, ' ');
   }
@@ -730,7 +734,7 @@ function CasePanel(props: {
           </p>
         )}
         <div class="actions">
-          {!heldByOther && view.status !== 'closed' && view.status !== 'awaiting_approval' && (
+          {!heldByOther && (view.status === 'open' || view.status === 'claimed') && (
             <button type="button" disabled={busy} onClick={() => void claim()}>
               {mine ? 'Renew claim' : 'Claim case'}
             </button>
@@ -793,7 +797,7 @@ function CasePanel(props: {
         <AuthorityReports reportId={reportId} decisions={view.decisions} />
       </section>
 
-      {view.status !== 'closed' && view.status !== 'awaiting_approval' && (
+      {(view.status === 'open' || view.status === 'claimed') && (
         <DecideForm
           category={view.category}
           mine={mine}
