@@ -402,6 +402,14 @@ describe.each(['sqlite', 'postgres'] as const)('moderation workflow (%s)', (dial
     });
     expect(self.status).toBe(403);
     expect(self.body.error.code).toBe('moderation.self_approval');
+    // Approvers find it in the queue.
+    const queued = (await call(mod2, 'modQueue', '/v1/mod/queue')).body.cases.find(
+      (c: { reportId: string }) => c.reportId === id,
+    );
+    expect(queued).toMatchObject({
+      status: 'awaiting_approval',
+      pending: { decisionId: ban.body.decisionId, action: 'ban' },
+    });
     const approved = await call(mod2, 'modApprove', `/v1/mod/decisions/${ban.body.decisionId}/approve`, {
       approve: true,
       reason: 'agreed',

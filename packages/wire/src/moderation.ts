@@ -88,6 +88,8 @@ export const QueueCase = Type.Object(
     status: CaseStatus,
     createdAt: TimeMs,
     lease: Type.Optional(CaseLease),
+    /** A four-eyes decision waiting for a second staff member (`POST /v1/mod/decisions/:id/approve`). */
+    pending: Type.Optional(Type.Object({ decisionId: DecisionIdText, action: DecisionAction }, strict)),
   },
   strict,
 );

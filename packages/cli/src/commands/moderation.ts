@@ -89,9 +89,10 @@ export function registerModerationCommands(program: Command): void {
       for (const c of out.json ? [] : cases) {
         const lease =
           c.lease === undefined ? '' : ` held by ${c.lease.holder} until ${new Date(c.lease.expiresAt).toISOString()}`;
+        const pending = c.pending === undefined ? '' : ` — ${c.pending.action} ${c.pending.decisionId} awaits approval`;
         out.emit(
           c,
-          `${c.reportId}  p${c.priority} ${c.category} ${c.status} ${new Date(c.createdAt).toISOString()}${lease}`,
+          `${c.reportId}  p${c.priority} ${c.category} ${c.status} ${new Date(c.createdAt).toISOString()}${lease}${pending}`,
         );
       }
     });

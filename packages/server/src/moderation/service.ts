@@ -86,7 +86,12 @@ export class ModerationService {
     const rows = await db
       .selectFrom('reports')
       .leftJoin('moderation_leases', 'moderation_leases.report_id', 'reports.id')
+      .leftJoin('moderation_decisions as pending', (j) =>
+        j.onRef('pending.report_id', '=', 'reports.id').on('pending.status', '=', 'awaiting_approval'),
+      )
       .select([
+        'pending.id as pending_decision_id',
+        'pending.action as pending_action',
         'reports.id',
         'reports.category',
         'reports.priority',
@@ -108,6 +113,9 @@ export class ModerationService {
       priority: r.priority,
       status: r.status,
       createdAt: r.created_at,
+      ...(r.pending_decision_id === null || r.pending_action === null
+        ? {}
+        : { pending: { decisionId: r.pending_decision_id, action: r.pending_action } }),
       ...(r.holder_account_id === null || r.expires_at === null
         ? {}
         : { lease: { holder: r.holder_account_id, expiresAt: r.expires_at } }),
