@@ -122,6 +122,25 @@ export class AuthorityService {
    */
   async purgeDeletedContent(): Promise<number> {
     const now = this.#clock.now();
+    // The worker calls this on every tick: look before opening a write transaction, so an idle
+    // server does not commit (and on SQLite fsync) once per interval for nothing.
+    const candidate = await this.#db.kysely
+      .selectFrom('authority_reports')
+      .select('authority_reports.id')
+      .where('kind', 'in', ['cybertipline', 'art18'])
+      .where('payload', 'is not', null)
+      .where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('reports')
+            .select('reports.id')
+            .whereRef('reports.id', '=', 'authority_reports.report_id')
+            .where('reports.content_deleted_at', 'is not', null),
+        ),
+      )
+      .limit(1)
+      .executeTakeFirst();
+    if (candidate === undefined) return 0;
     return this.#db.transaction(async (tx) => {
       const r = await tx.db
         .updateTable('authority_reports')
