@@ -36,6 +36,8 @@ let witness: RunningWitness;
 let browser: Browser;
 const contexts: BrowserContext[] = [];
 const run = Math.random().toString(36).slice(2, 8);
+/** What the appeal scenario takes over from the first one. */
+let shared: { rita: Page; otto: Page; plain: Page; cs2: Page; offender: string; context: string } | undefined;
 
 function serverConfig(witnesses: { name: string; vkey: string; url: string }[]) {
   return {
@@ -360,5 +362,64 @@ describe('reports, the moderation console and the transparency page in Chromium'
     const html = await pub.content();
     expect(html).not.toContain(reportRow.id);
     expect(html).not.toContain(context);
+    shared = { rita, otto, plain, cs2, offender, context };
+  }, 900_000);
+
+  it('a warning reaches the affected person with its reason; they appeal; another moderator overturns it', async () => {
+    if (shared === undefined) throw new Error('needs the first scenario');
+    const { rita, otto, plain, cs2, offender, context } = shared;
+    // Rita reports Otto's earlier text as harassment (another message: not a replay).
+    await rita.goto(`${server.url}/`);
+    await rita.getByRole('navigation', { name: 'Conversations' }).getByRole('link', { name: offender }).first().click();
+    const textMsg = messages(rita).locator('li.msg.in').filter({ hasText: context });
+    await textMsg.getByRole('button', { name: `Report this message from ${offender}` }).click();
+    const dialog = rita.getByRole('dialog', { name: `Report a message from ${offender}` });
+    await dialog.getByLabel('Harassment or bullying').check();
+    await dialog.getByRole('button', { name: 'Send report' }).click();
+    await dialog.getByText('Your report was received and verified (1 message)').waitFor({ timeout: T });
+
+    // The plain moderator warns (claim with the button, decide with the form).
+    await plain.reload();
+    const item = plain.getByRole('list', { name: 'Cases' }).getByRole('button', { name: /Harassment or bullying/ });
+    await item.waitFor({ timeout: T });
+    await item.click();
+    await plain.getByRole('button', { name: 'Claim case' }).click();
+    await plain.getByTestId('lease').filter({ hasText: 'Claimed by you' }).waitFor({ timeout: T });
+    await plain.getByLabel('Warn (w)').check();
+    const reason = `Insulting messages ${run}.`;
+    await plain.getByLabel('Reason (the affected person is told it)').fill(reason);
+    await plain.getByRole('button', { name: 'Record decision' }).click();
+    await plain.locator('.decision[data-status="effective"]').getByText(reason).waitFor({ timeout: T });
+
+    // Otto sees the notice with its reason (notices load with the messenger) and appeals.
+    await otto.reload();
+    const notices = otto.getByRole('region', { name: 'Notices from the moderators' });
+    await notices.getByRole('heading', { name: 'Moderation decision: Warning' }).waitFor({ timeout: T });
+    await notices.getByText(reason).waitFor({ timeout: T });
+    await notices.getByRole('button', { name: 'Appeal' }).click();
+    await notices.getByLabel('Why is this decision wrong?').fill('It was a joke between friends.');
+    await shot(otto, 'moderation-notice-appeal');
+    await notices.getByRole('button', { name: 'Send appeal' }).click();
+    await notices.getByText('Your appeal was sent.').waitFor({ timeout: T });
+
+    // The moderator who decided cannot judge the appeal; the second specialist overturns it.
+    await plain.getByRole('button', { name: 'Appeals' }).click();
+    await plain.getByText('You took or approved this decision').waitFor({ timeout: T });
+    await cs2.getByRole('button', { name: 'Appeals' }).click();
+    const appeal = cs2.getByRole('article', { name: /Appeal against: Warning/ });
+    await appeal.getByText('It was a joke between friends.').waitFor({ timeout: T });
+    await appeal.getByLabel('Reason for the outcome').fill('Context shows banter; warning lifted.');
+    await shot(cs2, 'moderation-appeals');
+    await appeal.getByRole('button', { name: 'Overturn it' }).click();
+    await cs2.getByText('No open appeals.').waitFor({ timeout: T });
+    const decided = await server.db.kysely.selectFrom('moderation_appeals').selectAll().executeTakeFirstOrThrow();
+    expect(decided.status).toBe('overturned');
+
+    // Otto is told the outcome.
+    await otto.reload();
+    await otto
+      .getByRole('region', { name: 'Notices from the moderators' })
+      .getByRole('heading', { name: 'Moderation decision: Appeal accepted: the decision was lifted' })
+      .waitFor({ timeout: T });
   }, 900_000);
 });
