@@ -13,6 +13,7 @@ import {
   Database,
   InProcessBus,
   TransparencyLog,
+  type Tx,
   WriteQueue,
   appendLogEntry,
   pgConnectionConfig,
@@ -39,7 +40,32 @@ const BODY = new Uint8Array(160).fill(7); // about the size of a key.device entr
 const log = (s: string) => process.stdout.write(`${s}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-type Mode = 'group-commit' | 'one-per-transaction' | 'batched-sequencer (bench-only)';
+type Mode =
+  | 'group-commit'
+  | 'group-commit, per-entry sequencer (before)'
+  | 'one-per-transaction'
+  | 'batched-sequencer (bench-only)';
+
+/**
+ * The server's sequencer BEFORE it staged its rows (commit ca7377f's parent), kept here so the
+ * before/after ratio is measured in the same run: an `UPDATE log_sequence … RETURNING` and an
+ * `INSERT` per entry, inside the caller's savepoint.
+ */
+async function appendLogEntryPerEntry(tx: Tx, entry: LogEntryEnvelope): Promise<{ index: number }> {
+  const bytes = encodeLogEntry(entry);
+  const row = await tx.db
+    .updateTable('log_sequence')
+    .set((eb) => ({ next_index: eb('next_index', '+', 1) }))
+    .where('id', '=', 1)
+    .returning('next_index')
+    .executeTakeFirstOrThrow();
+  const index = row.next_index - 1;
+  await tx.db
+    .insertInto('log_entries')
+    .values({ idx: index, entry: Buffer.from(bytes), subject: null, created_at: entry.time })
+    .execute();
+  return { index };
+}
 
 interface Ack {
   index: number;
@@ -177,9 +203,11 @@ async function phase(
   const append =
     mode === 'group-commit'
       ? () => writer.submit((tx) => appendLogEntry(tx, entry()))
-      : mode === 'one-per-transaction'
-        ? () => db.transaction((tx) => appendLogEntry(tx, entry()), { retries: 3 })
-        : () => batched.append(entry());
+      : mode === 'group-commit, per-entry sequencer (before)'
+        ? () => writer.submit((tx) => appendLogEntryPerEntry(tx, entry()))
+        : mode === 'one-per-transaction'
+          ? () => db.transaction((tx) => appendLogEntry(tx, entry()), { retries: 3 })
+          : () => batched.append(entry());
   const t0 = performance.now();
   const end = t0 + seconds * 1000;
   await Promise.all(
@@ -198,7 +226,7 @@ async function phase(
   await writer.close();
   // The integrator commits too: count the appenders' transactions only.
   const transactions =
-    mode === 'group-commit'
+    mode === 'group-commit' || mode === 'group-commit, per-entry sequencer (before)'
       ? writer.stats.batches
       : mode === 'one-per-transaction'
         ? acks.length
@@ -283,6 +311,8 @@ const results: Record<string, unknown> = {
 
 const configs: { mode: Mode; appenders: number }[] = [
   { mode: 'one-per-transaction', appenders: APPENDERS },
+  { mode: 'group-commit, per-entry sequencer (before)', appenders: APPENDERS },
+  { mode: 'group-commit, per-entry sequencer (before)', appenders: WIDE },
   { mode: 'group-commit', appenders: APPENDERS },
   { mode: 'group-commit', appenders: WIDE },
   { mode: 'batched-sequencer (bench-only)', appenders: APPENDERS },
@@ -304,7 +334,7 @@ for (const dialect of DIALECTS) {
         const res = await phase(db, tlog, c.mode, c.appenders, SECONDS);
         round.push(res);
         log(
-          `${dialect.padEnd(8)} round ${r + 1} ${`${c.mode} x${c.appenders}`.padEnd(28)} ${fmt(res.perSecond).padStart(8)} appends/s  ` +
+          `${dialect.padEnd(8)} round ${r + 1} ${`${c.mode} x${c.appenders}`.padEnd(50)} ${fmt(res.perSecond).padStart(8)} appends/s  ` +
             `(${res.appends} in ${res.seconds.toFixed(2)} s, ${res.transactions} tx, mean batch ${fmt(res.meanBatch, 1)}; ` +
             `checkpoint p50 ${fmt(res.integrationP50)} ms p99 ${fmt(res.integrationP99)} ms)`,
         );

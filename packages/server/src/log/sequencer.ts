@@ -21,15 +21,18 @@ class StagedLogEntries implements StagedWrites {
   #base: Promise<number> | undefined;
   readonly #rows: StagedRow[] = [];
 
-  /** Locks the counter row (held to the commit; on PostgreSQL across processes) and reads it. */
+  /**
+   * Locks the counter row (held to the commit; on PostgreSQL across processes) and reads it. It
+   * counts the first entry already, so a transaction with one append needs no second update.
+   */
   base(tx: Tx): Promise<number> {
     this.#base ??= tx.db
       .updateTable('log_sequence')
-      .set((eb) => ({ next_index: eb.ref('next_index') }))
+      .set((eb) => ({ next_index: eb('next_index', '+', 1) }))
       .where('id', '=', 1)
       .returning('next_index')
       .executeTakeFirstOrThrow()
-      .then((row) => row.next_index);
+      .then((row) => row.next_index - 1);
     return this.#base;
   }
 
@@ -53,13 +56,16 @@ class StagedLogEntries implements StagedWrites {
   }
 
   async flush(tx: Tx): Promise<void> {
-    const first = this.#rows[0];
-    if (first === undefined) return;
-    await tx.db
-      .updateTable('log_sequence')
-      .set({ next_index: first.idx + this.#rows.length })
-      .where('id', '=', 1)
-      .execute();
+    if (this.#base === undefined) return;
+    const base = await this.#base;
+    // The lock counted one entry; set the count only if the transaction kept another number.
+    if (this.#rows.length !== 1) {
+      await tx.db
+        .updateTable('log_sequence')
+        .set({ next_index: base + this.#rows.length })
+        .where('id', '=', 1)
+        .execute();
+    }
     for (let k = 0; k < this.#rows.length; k += INSERT_CHUNK) {
       await tx.db
         .insertInto('log_entries')
