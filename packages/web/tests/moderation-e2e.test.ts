@@ -335,6 +335,10 @@ describe('reports, the moderation console and the transparency page in Chromium'
           : `NCMEC CyberTipline report: could not be built (${built[0]?.build_error})`,
       )
       .waitFor({ timeout: T });
+    // A case decided only by an escalation may get one sanction: the form offers only those.
+    await cs2.getByRole('heading', { name: 'Add a sanction' }).waitFor({ timeout: T });
+    expect(await cs2.getByLabel('Dismiss (d)').count()).toBe(0);
+    await cs2.getByLabel('Ban (b) — needs approval').waitFor({ timeout: T });
     await shot(cs2, 'moderation-approved');
 
     // ── the public transparency page: the witnessed checkpoint covers the approval ──

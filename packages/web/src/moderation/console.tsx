@@ -616,6 +616,12 @@ function CasePanel(props: {
   const mine = view?.lease !== undefined && view.lease.holder === self.accountId && view.lease.expiresAt > now;
   const heldByOther = view?.lease !== undefined && view.lease.holder !== self.accountId && view.lease.expiresAt > now;
   const pending = view?.decisions.find((d) => d.status === 'awaiting_approval');
+  // A case decided only by approved escalations may get one sanction (docs/protocol.md §Moderation).
+  const liveDecisions =
+    view?.decisions.filter((d) => d.status === 'effective' || d.status === 'awaiting_approval') ?? [];
+  const followUp =
+    view?.status === 'decided' && liveDecisions.length > 0 && liveDecisions.every((d) => d.action === 'escalate');
+  const decidable = view?.status === 'open' || view?.status === 'claimed' || followUp;
 
   // Shortcuts from the console (only keys pressed after this case opened).
   useEffect(() => {
@@ -734,7 +740,7 @@ function CasePanel(props: {
           </p>
         )}
         <div class="actions">
-          {!heldByOther && (view.status === 'open' || view.status === 'claimed') && (
+          {!heldByOther && decidable && (
             <button type="button" disabled={busy} onClick={() => void claim()}>
               {mine ? 'Renew claim' : 'Claim case'}
             </button>
@@ -797,9 +803,10 @@ function CasePanel(props: {
         <AuthorityReports reportId={reportId} decisions={view.decisions} />
       </section>
 
-      {(view.status === 'open' || view.status === 'claimed') && (
+      {decidable && (
         <DecideForm
           category={view.category}
+          followUp={followUp}
           mine={mine}
           busy={busy}
           action={action}
@@ -1038,6 +1045,7 @@ function ApproveForm(props: {
 }
 
 const ACTIONS: readonly DecisionAction[] = ['dismiss', 'warn', 'restrict', 'suspend', 'ban', 'escalate'];
+const SANCTIONS: readonly DecisionAction[] = ['warn', 'restrict', 'suspend', 'ban'];
 const ACTION_SHORT: Readonly<Record<DecisionAction, string>> = {
   dismiss: 'Dismiss (d)',
   warn: 'Warn (w)',
@@ -1049,6 +1057,8 @@ const ACTION_SHORT: Readonly<Record<DecisionAction, string>> = {
 
 function DecideForm(props: {
   category: string;
+  /** The case was escalated: only one sanction may follow. */
+  followUp: boolean;
   mine: boolean;
   busy: boolean;
   action: DecisionAction | undefined;
@@ -1110,12 +1120,18 @@ function DecideForm(props: {
         submit();
       }}
     >
-      <h3 id="decide-title">Decide</h3>
+      <h3 id="decide-title">{props.followUp ? 'Add a sanction' : 'Decide'}</h3>
+      {props.followUp && (
+        <p class="hint">
+          This case was reported to the authorities. You may add one sanction: the account is told it and its reason
+          (never the escalation) and may appeal.
+        </p>
+      )}
       {!props.mine && <p class="hint">Claim the case to decide on it.</p>}
       <fieldset>
         <legend>Decision</legend>
         <div class="action-grid">
-          {ACTIONS.map((a) => (
+          {(props.followUp ? SANCTIONS : ACTIONS).map((a) => (
             <label key={a} class="radio">
               <input type="radio" name="action" value={a} checked={action === a} onChange={() => props.setAction(a)} />{' '}
               {ACTION_SHORT[a]}
