@@ -99,6 +99,21 @@ async function verify(url: string, args: string[]): Promise<{ code: number | nul
   }
 }
 
+/** `fulcrum log <args…>` as a process: exit code, stdout, stderr. */
+async function cli(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+  const child = spawn(process.execPath, [CLI, 'log', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    err += d.toString();
+  });
+  const code = await new Promise<number | null>((resolve) => child.once('close', (c) => resolve(c)));
+  return { code, out, err };
+}
+
 interface WitnessesView {
   latestSignedSize: number;
   checkpoint: { size: number; cosignedBy: string[] } | null;
@@ -230,6 +245,25 @@ describe.each(['sqlite', 'postgres'] as const)('witnessed log end to end, real p
         ok: true,
         witnesses: { cosignedBy: ['w1'], unknownCosigners: ['e2e.test/w2'] },
       });
+
+      // `log proof` and `log show` check the same policy before printing.
+      const receipt = await cli(['proof', `${url}/log`, '1', '--log-key', logVkey, '--policy', both]);
+      expect(receipt.code, receipt.err).toBe(0);
+      expect(receipt.out.startsWith('c2sp.org/tlog-proof@v1\n')).toBe(true);
+      const noReceipt = await cli(['proof', `${url}/log`, '1', '--log-key', logVkey, '--policy', three]);
+      expect(noReceipt.code).toBe(1);
+      expect(noReceipt.out).toBe('');
+      expect(noReceipt.err).toContain('(tlog.policy_quorum_not_met)');
+      const shown = await cli(['show', `${url}/log`, '--log-key', logVkey, '--policy', both]);
+      expect(shown.code, shown.err).toBe(0);
+      expect(shown.out).toContain('key.device');
+      const notShown = await cli(['show', `${url}/log`, '--log-key', logVkey, '--policy', three]);
+      expect(notShown.code).toBe(1);
+      expect(notShown.out).toBe('');
+      expect(notShown.err).toContain('(tlog.policy_quorum_not_met)');
+      const usage = await cli(['proof', `${url}/log`, '1', '--policy', both]);
+      expect(usage.code).not.toBe(0);
+      expect(usage.out).toBe('');
     },
     SLOW,
   );

@@ -445,14 +445,19 @@ export function createLogCommand(io: LogIo = defaultIo): Command {
     .argument('<url>', 'the log prefix')
     .requiredOption('--log-key <vkey>', 'the log verifier key')
     .option('--kind <kind>', 'only entries of this kind')
+    .option('--policy <file>', 'also require the witnesses of this C2SP tlog-policy file on the checkpoint')
     .option('--json', 'one JSON object per entry')
     .description('list the entries of a verified checkpoint, by kind')
-    .action(async (url: string, opts: { logKey: string; kind?: string; json?: boolean }) => {
+    .action(async (url: string, opts: { logKey: string; kind?: string; policy?: string; json?: boolean }) => {
       try {
         const source = httpTileSource(url, io.fetch);
         const note = await source.read('checkpoint');
         if (note === undefined) throw logError('cli.log_unreachable', 'the log serves no checkpoint');
-        const cp = checkpointVerifier(opts.logKey)(note).checkpoint;
+        const verifyNote =
+          opts.policy === undefined
+            ? checkpointVerifier(opts.logKey)
+            : policyCheckpointVerifier(opts.logKey, await readPolicyFile(opts.policy));
+        const cp = verifyNote(note).checkpoint;
         const registry = keyTransparencyRegistry().with(EVIDENCE_BUNDLE_ENTRY);
         await auditTiledLog({
           source,
@@ -481,14 +486,21 @@ export function createLogCommand(io: LogIo = defaultIo): Command {
       }
     });
 
-  log
+  const proof = log
     .command('proof')
     .argument('<url>', 'the log prefix')
     .argument('<index>', 'the entry index')
     .option('--log-key <vkey>', 'also verify the receipt against this key before printing it')
+    .option(
+      '--policy <file>',
+      "with --log-key: also require the witnesses of this C2SP tlog-policy file on the receipt's checkpoint",
+    )
     .description('print the C2SP tlog-proof receipt of an entry')
-    .action(async (url: string, indexText: string, opts: { logKey?: string }) => {
+    .action(async (url: string, indexText: string, opts: { logKey?: string; policy?: string }) => {
       try {
+        if (opts.policy !== undefined && opts.logKey === undefined) {
+          proof.error('error: --policy needs --log-key (the receipt is verified before it is printed)');
+        }
         const source = httpTileSource(url, io.fetch);
         const receipt = await source.read(`proof/${encodeURIComponent(indexText)}`);
         if (receipt === undefined) throw logError('cli.log_unreachable', 'no such entry in the current checkpoint');
@@ -497,7 +509,10 @@ export function createLogCommand(io: LogIo = defaultIo): Command {
           if (entry === undefined) throw logError('cli.log_unreachable', 'the log serves no such entry');
           verifyTlogProof(new TextDecoder().decode(receipt), {
             leafHash: hashLeaf(entry),
-            verifyCheckpoint: checkpointVerifier(opts.logKey),
+            verifyCheckpoint:
+              opts.policy === undefined
+                ? checkpointVerifier(opts.logKey)
+                : policyCheckpointVerifier(opts.logKey, await readPolicyFile(opts.policy)),
           });
         }
         io.stdout.write(new TextDecoder().decode(receipt));
