@@ -9,6 +9,9 @@
 import { randomBytes } from 'node:crypto';
 import {
   decodeMessageContent,
+  FORWARD_HARD_CAP,
+  FORWARDED_MANY_TIMES,
+  MAX_FORWARD_TARGETS,
   encodeMessageContent,
   type FrankingOpening,
   type MessageRecord,
@@ -150,6 +153,47 @@ describe.each(['sqlite', 'postgres'] as const)('franking through the client SDK 
     await expect(c.client.forward(other, `${other}/9999999999999999`, groupId)).rejects.toMatchObject({
       code: 'client.unknown_message',
     });
+  });
+
+  it('forward limits: many targets below 5 hops, one from 5, none at the hard cap (client.forward_limit)', async () => {
+    const other = (await b.client.createConversation({ members: [c.client.self!.name] })).groupId;
+    await b.client.sendText(groupId, 'chain letter');
+    let from = groupId;
+    let key = ((await b.client.history(groupId)).at(-1) as MessageRecord).key;
+    const before = (await b.client.history(other)).length;
+    // Over the target limit, or a conversation named twice: refused before anything is sent.
+    const six = [other, groupId, 'g4', 'g5', 'g6', 'g7'];
+    await expect(b.client.forwardTo(from, key, six)).rejects.toMatchObject({
+      code: 'client.forward_limit',
+      detail: { forwarded: 0, maxTargets: MAX_FORWARD_TARGETS },
+    });
+    await expect(b.client.forwardTo(from, key, [other, other])).rejects.toMatchObject({ code: 'client.not_allowed' });
+    expect((await b.client.history(other)).length).toBe(before);
+    // b forwards its own forwarded copy back and forth: each hop adds one.
+    for (let hop = 1; hop <= FORWARD_HARD_CAP; hop++) {
+      const to = from === groupId ? other : groupId;
+      if (hop - 1 >= FORWARDED_MANY_TIMES) {
+        await expect(b.client.forwardTo(from, key, [groupId, other])).rejects.toMatchObject({
+          code: 'client.forward_limit',
+          detail: { forwarded: hop - 1, maxTargets: 1 },
+        });
+      }
+      expect((await b.client.forward(from, key, to)).status).toBe('sent');
+      const copy = (await b.client.history(to)).at(-1) as MessageRecord;
+      expect(copy.content).toMatchObject({ type: 'text', text: 'chain letter', forwarded: hop });
+      from = to;
+      key = copy.key;
+    }
+    await expect(b.client.forward(from, key, from === groupId ? other : groupId)).rejects.toMatchObject({
+      code: 'client.forward_limit',
+      detail: { forwarded: FORWARD_HARD_CAP, maxTargets: 0 },
+    });
+    // c received the copies b sent to it, franked by b, with the count.
+    await c.client.sync();
+    const atC = (await c.client.history(other)).filter((m) => m.content.type === 'text');
+    expect(atC.map((m) => (m.content as { forwarded?: number }).forwarded)).toEqual(
+      Array.from({ length: FORWARD_HARD_CAP / 2 }, (_, i) => 2 * i + 1),
+    );
   });
 
   it('a real ciphertext whose commitment does not open is dropped and flagged; the queue goes on', async () => {

@@ -88,6 +88,7 @@ import type {
 import { type DirectoryAccount, isTransient, KeyDirectoryCache } from './directory.js';
 import { KeyTransparency, type KeyTransparencyReport } from './key-transparency.js';
 import { clientError } from './errors.js';
+import { checkForward } from './forward-policy.js';
 import { buildReportRequest, checkReportInput, type ReportInput, type ReportReceipt } from './report.js';
 import { Emitter, type Listener } from './events.js';
 import { frankingOpening, openFranked, ownFranking } from './franking.js';
@@ -790,9 +791,22 @@ export class FulcrumClient {
    * Forwards a text or attachment message of `fromGroupId` (`messageKey` from `history()`) to
    * `toGroupId`: a new message franked by this device, with the forward count one higher
    * (attachments keep their blob, key and digests). `client.unknown_message`, `client.not_allowed`
-   * for control messages.
+   * for control messages, `client.forward_limit` when its count reached FORWARD_HARD_CAP
+   * (forward-policy.ts).
    */
-  forward(fromGroupId: string, messageKey: string, toGroupId: string): Promise<SendReceipt> {
+  async forward(fromGroupId: string, messageKey: string, toGroupId: string): Promise<SendReceipt> {
+    const [receipt] = await this.forwardTo(fromGroupId, messageKey, [toGroupId]);
+    return receipt as SendReceipt;
+  }
+
+  /**
+   * Forwards one message to several conversations in one action, within the forward limits
+   * (forward-policy.ts): up to MAX_FORWARD_TARGETS, one when the message was forwarded
+   * FORWARDED_MANY_TIMES or more, none at FORWARD_HARD_CAP (`client.forward_limit`, checked before
+   * anything is sent). Sends in order; a failure stops the rest (the receipts sent so far are lost
+   * to the caller, but the messages are in those conversations' histories).
+   */
+  forwardTo(fromGroupId: string, messageKey: string, toGroupIds: readonly string[]): Promise<SendReceipt[]> {
     return this.#run(async () => {
       const bytes = messageKey.startsWith(`${fromGroupId}/`)
         ? await this.#store.get(TABLES.messages, messageKey)
@@ -800,11 +814,17 @@ export class FulcrumClient {
       if (bytes === undefined) throw clientError('client.unknown_message', 'no such message in this conversation');
       const r = decodeRecord<MessageRecordJson>(bytes, (v) => v.v === 1);
       const content = decodeMessageContent(unb64(r.content));
-      if (content.type !== 'text' && content.type !== 'attachment') {
-        throw clientError('client.not_allowed', 'only text and attachment messages can be forwarded');
+      if (new Set(toGroupIds).size !== toGroupIds.length) {
+        throw clientError('client.not_allowed', 'a conversation is named twice');
       }
+      checkForward(content, toGroupIds.length);
+      if (content.type !== 'text' && content.type !== 'attachment') return []; // checkForward refused these
       await this.#resolvePendingCommits();
-      return this.#sendContentLocked(toGroupId, { ...content, forwarded: (content.forwarded ?? 0) + 1 });
+      const receipts: SendReceipt[] = [];
+      for (const to of toGroupIds) {
+        receipts.push(await this.#sendContentLocked(to, { ...content, forwarded: (content.forwarded ?? 0) + 1 }));
+      }
+      return receipts;
     });
   }
 

@@ -46,6 +46,12 @@ export type ClientErrorCode =
    * dropped: it could not be reported, so it is not shown. The sender's client or the server misbehaved.
    */
   | 'client.franking_failed'
+  /**
+   * The forward limits refuse this forward (forward-policy.ts): the message was forwarded too many
+   * times (`detail.maxTargets` 0), or to more conversations at once than its count allows
+   * (`detail.maxTargets`). Forward to fewer conversations, or not at all.
+   */
+  | 'client.forward_limit'
   /** No such message in this conversation's history (or it carries no franking opening). */
   | 'client.unknown_message'
   /** The client was closed: create a new one. */

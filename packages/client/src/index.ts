@@ -24,6 +24,13 @@ export {
   MAX_TEXT_BYTES,
 } from './message-content.js';
 export type { AttachmentContent, LeaveContent, MessageContent, RenameContent, TextContent } from './message-content.js';
+export {
+  checkForward,
+  FORWARD_HARD_CAP,
+  FORWARDED_MANY_TIMES,
+  forwardTargetLimit,
+  MAX_FORWARD_TARGETS,
+} from './forward-policy.js';
 export { Emitter } from './events.js';
 export type { Listener } from './events.js';
 export { errorFromResponse, ServerApi } from './server-api.js';
