@@ -223,6 +223,15 @@ export class MessengerSession {
     return this.#c.sendAttachment(groupId, input);
   }
 
+  /**
+   * Forwards one message of `fromGroupId` to `toGroupIds` in one action, within the SDK's forward
+   * limits (client forward-policy.ts): `client.forward_limit` when there are too many targets for
+   * its forward count, or the count reached the hard cap; nothing is sent then.
+   */
+  forward(fromGroupId: string, messageKey: string, toGroupIds: string[]): Promise<SendReceipt[]> {
+    return this.#c.forwardTo(fromGroupId, messageKey, toGroupIds);
+  }
+
   fetchAttachment(content: AttachmentContent): Promise<Uint8Array> {
     return this.#c.fetchAttachment(content);
   }

@@ -62,6 +62,7 @@ export const SESSION_METHODS: readonly SessionMethod[] = [
   'sendText',
   'sendAttachment',
   'fetchAttachment',
+  'forward',
   'markRead',
   'report',
   'api',

@@ -29,6 +29,8 @@ const SENTENCES: Readonly<Record<string, string>> = {
   // Conversations
   'client.unknown_group': 'You are no longer in this conversation.',
   'client.not_allowed': 'That is not possible in this conversation right now. Refresh and try again.',
+  'client.forward_limit':
+    'This message was forwarded many times, so it can only go to fewer conversations, or no further.',
   'client.retries_exhausted': 'The conversation changed too often while sending. Try again.',
   'group.not_member': 'You are no longer in this conversation.',
   'group.not_found': 'This conversation no longer exists on the server.',

@@ -4,6 +4,8 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { errorSentence, formatBytes } from '../error-text.js';
 import { ReportButton } from '../moderation/report-dialog.js';
 import { navigate } from '../router.js';
+import { ForwardButton } from './forward-dialog.js';
+import { forwardedLabel } from './forward-limits.js';
 import type { AppContext } from './messenger.js';
 import { getSession } from './session.js';
 import { conversationTitle, download, statusText, timeOf } from './util.js';
@@ -193,10 +195,17 @@ export function Conversation(props: { ctx: AppContext; groupId: string }) {
             <span class="sender">
               {m.direction === 'out' ? 'You' : (m.sender.name ?? names.get(m.sender.accountId) ?? 'Someone')}
             </span>
+            {forwardedLabel(m.content) !== undefined && <span class="forwarded">{forwardedLabel(m.content)}</span>}
             <MessageBody m={m} />
             <span class="meta">
               <time>{timeOf(m)}</time>
               {statusText(m) !== undefined && <span class="status"> · {statusText(m)}</span>}
+              {(m.content.type === 'text' || m.content.type === 'attachment') && (
+                <>
+                  {' · '}
+                  <ForwardButton ctx={ctx} groupId={groupId} message={m} />
+                </>
+              )}
               {m.direction === 'in' && (
                 <>
                   {' · '}
