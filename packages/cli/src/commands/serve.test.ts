@@ -95,7 +95,7 @@ describe('fulcrum serve', () => {
       child.stdout.on('data', (d) => {
         out += String(d);
       });
-      await expect.poll(() => /listening on (http:\/\/\S+)/.exec(out), { timeout: 15_000 }).toBeTruthy();
+      await expect.poll(() => /listening on (http:\/\/\S+)/.exec(out), { timeout: 60_000 }).toBeTruthy();
       const url = /listening on (http:\/\/\S+)/.exec(out)![1]!;
       expect((await fetch(`${url}/v1/health`)).status).toBe(200);
       const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
@@ -103,5 +103,6 @@ describe('fulcrum serve', () => {
       expect(await exited).toBe(0);
       expect(out).toContain('fulcrum server stopped');
     },
+    90_000,
   );
 });
