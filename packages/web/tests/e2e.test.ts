@@ -1,7 +1,8 @@
 /**
  * The web app end to end in Debian's Chromium (playwright-core, /usr/bin/chromium) against the
  * real server serving the real production build: three people register in three browser
- * contexts, exchange text and an image in a 1:1 and in a 3-member group, one goes offline and
+ * contexts, exchange text and an image in a 1:1 and in a 3-member group, one forwards a 1:1 message to the
+ * group (the others see it labelled "Forwarded", sent by the forwarder), one goes offline and
  * catches up, the server goes away (reconnecting state, a message typed meanwhile is kept and
  * delivered, a failed upload is retried), an oversized file is refused before upload, errors read
  * as sentences, safety numbers match on both sides, a backup does not open with a wrong
@@ -250,6 +251,23 @@ describe('web app in Chromium against the real server', () => {
     await alice.getByRole('button', { name: `Remove carol-${run}` }).waitFor({ timeout: T });
     await shot(alice, 'conversation-group-members');
     await alice.getByRole('button', { name: /^Members/ }).click();
+
+    // ── Forward (issue 7): Bob forwards Alice's 1:1 message to the group; Carol sees "Forwarded" ──
+    await openConversation(bob, `alice-${run}`);
+    await messages(bob)
+      .locator('li.msg.in')
+      .filter({ hasText: hello })
+      .getByRole('button', { name: 'Forward this message' })
+      .click();
+    const fwdDialog = bob.getByRole('dialog', { name: 'Forward this message' });
+    await fwdDialog.getByText('Choose up to 5 conversations').waitFor({ timeout: T });
+    await fwdDialog.getByLabel(group).check();
+    await fwdDialog.getByRole('button', { name: 'Forward', exact: true }).click();
+    await fwdDialog.getByRole('status').filter({ hasText: 'Forwarded to 1 conversation.' }).waitFor({ timeout: T });
+    await fwdDialog.getByRole('button', { name: 'Close' }).click();
+    const forwarded = messages(carol).locator('li.msg.in').filter({ hasText: hello });
+    await forwarded.getByText('Forwarded', { exact: true }).waitFor({ timeout: T });
+    expect(await forwarded.locator('.sender').textContent()).toBe(`bob-${run}`);
 
     // ── Bob goes offline (page closed), the group goes on, Bob comes back and catches up ──
     await bob.close();
