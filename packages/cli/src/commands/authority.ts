@@ -13,50 +13,19 @@
  * Credentials are never stored: `--credentials env:NAME` names the environment variable the
  * server reads when it sends (`user:password` for the CyberTipline API, a bearer token for https).
  */
-import { resolve } from 'node:path';
 import {
   AUTHORITY_KINDS,
   AUTHORITY_TRANSPORTS,
   AuthorityService,
   addDestination,
-  Database,
   disableDestination,
-  InProcessBus,
   listDestinations,
-  type StorageConfig,
 } from '@fulcrum/server';
 import type { Command } from 'commander';
-import { defaultServerDataDir } from './serve.js';
+import { type OperatorStoreFlags, withOperatorStore as withStore } from './operator-store.js';
 
-export interface AuthorityStoreFlags {
-  data?: string;
-  dataDir?: string;
-  postgres?: string;
-  postgresSchema?: string;
+export interface AuthorityStoreFlags extends OperatorStoreFlags {
   json?: boolean;
-}
-
-function storageOf(flags: AuthorityStoreFlags): StorageConfig {
-  if (flags.postgres !== undefined) {
-    return {
-      dialect: 'postgres',
-      url: flags.postgres,
-      poolSize: 2,
-      ...(flags.postgresSchema === undefined ? {} : { schema: flags.postgresSchema }),
-    };
-  }
-  return { dialect: 'sqlite', dataDir: resolve(flags.dataDir ?? flags.data ?? defaultServerDataDir()) };
-}
-
-async function withStore<T>(flags: AuthorityStoreFlags, fn: (db: Database) => Promise<T>): Promise<T> {
-  const bus = new InProcessBus();
-  const db = await Database.open(storageOf(flags), bus);
-  try {
-    return await fn(db);
-  } finally {
-    await db.close();
-    await bus.close();
-  }
 }
 
 function storeOptions(cmd: Command): Command {

@@ -22,15 +22,7 @@ import {
   type VerifiedEvidenceBundle,
   verifyEvidenceBundle,
 } from '@fulcrum/evidence';
-import {
-  Database,
-  exportEvidence,
-  InProcessBus,
-  loadEvidencePublicKey,
-  openEvidenceKey,
-  placeEvidenceHold,
-  type StorageConfig,
-} from '@fulcrum/server';
+import { exportEvidence, loadEvidencePublicKey, openEvidenceKey, placeEvidenceHold } from '@fulcrum/server';
 import {
   createEd25519NoteVerifier,
   EVIDENCE_BUNDLE_ENTRY,
@@ -41,7 +33,7 @@ import {
   verifyTlogProof,
 } from '@fulcrum/tlog';
 import { Command, InvalidArgumentError } from 'commander';
-import { defaultServerDataDir } from './serve.js';
+import { type OperatorStoreFlags, withOperatorStore as withStore } from './operator-store.js';
 
 /** Codes of `fulcrum evidence` itself (the others come from @fulcrum/evidence and the server). */
 export type EvidenceCliErrorCode =
@@ -77,23 +69,7 @@ const defaultIo: EvidenceIo = {
   fetch: (...args) => fetch(...args),
 };
 
-interface StoreFlags {
-  data?: string;
-  postgres?: string;
-  postgresSchema?: string;
-}
-
-function storageOf(flags: StoreFlags): StorageConfig {
-  if (flags.postgres !== undefined) {
-    return {
-      dialect: 'postgres',
-      url: flags.postgres,
-      poolSize: 2,
-      ...(flags.postgresSchema === undefined ? {} : { schema: flags.postgresSchema }),
-    };
-  }
-  return { dialect: 'sqlite', dataDir: resolve(flags.data ?? defaultServerDataDir()) };
-}
+type StoreFlags = Omit<OperatorStoreFlags, 'dataDir'>;
 
 function storeOptions(cmd: Command): Command {
   return cmd
@@ -103,17 +79,6 @@ function storeOptions(cmd: Command): Command {
     )
     .option('--postgres <url>', 'the server store on PostgreSQL at this URL instead')
     .option('--postgres-schema <name>', 'PostgreSQL schema (default: public)');
-}
-
-async function withStore<T>(flags: StoreFlags, fn: (db: Database) => Promise<T>): Promise<T> {
-  const bus = new InProcessBus();
-  const db = await Database.open(storageOf(flags), bus);
-  try {
-    return await fn(db);
-  } finally {
-    await db.close();
-    await bus.close();
-  }
 }
 
 /** A key given as its text form, or as a file that holds it. */

@@ -5,20 +5,17 @@
  * logged (`moderation.event`, role `operator`) in the same transaction. Admins then grant the
  * other roles over the API (`fulcrum mod grant`).
  */
-import { resolve } from 'node:path';
 import { FulcrumError } from '@fulcrum/common';
 import {
-  Database,
+  type Database,
   grantStaffRole,
-  InProcessBus,
   listStaff,
   revokeStaffRole,
   STAFF_ROLES,
   type StaffRole,
-  type StorageConfig,
 } from '@fulcrum/server';
 import { type Command, InvalidArgumentError } from 'commander';
-import { defaultServerDataDir } from './serve.js';
+import { type OperatorStoreFlags, withOperatorStore } from './operator-store.js';
 
 /** Typed errors of `fulcrum staff`. */
 export type StaffCliErrorCode =
@@ -29,30 +26,13 @@ export type StaffCliErrorCode =
 
 const cliError = (code: StaffCliErrorCode, message: string) => new FulcrumError<StaffCliErrorCode>(code, message);
 
-export interface StaffStoreFlags {
-  data?: string;
-  dataDir?: string;
-  postgres?: string;
-  postgresSchema?: string;
+export interface StaffStoreFlags extends OperatorStoreFlags {
   json?: boolean;
 }
 
-function storageOf(flags: StaffStoreFlags): StorageConfig {
-  if (flags.postgres !== undefined) {
-    return {
-      dialect: 'postgres',
-      url: flags.postgres,
-      poolSize: 2,
-      ...(flags.postgresSchema === undefined ? {} : { schema: flags.postgresSchema }),
-    };
-  }
-  return { dialect: 'sqlite', dataDir: resolve(flags.dataDir ?? flags.data ?? defaultServerDataDir()) };
-}
-
-async function withStore<T>(flags: StaffStoreFlags, fn: (db: Database) => Promise<T>): Promise<T> {
-  const bus = new InProcessBus();
-  const db = await Database.open(storageOf(flags), bus);
-  try {
+/** The store, refused if no server has initialised it yet (no transparency log to audit into). */
+function withStore<T>(flags: StaffStoreFlags, fn: (db: Database) => Promise<T>): Promise<T> {
+  return withOperatorStore(flags, async (db) => {
     const seq = await db.kysely.selectFrom('log_sequence').select('id').executeTakeFirst();
     if (seq === undefined) {
       throw cliError(
@@ -60,11 +40,8 @@ async function withStore<T>(flags: StaffStoreFlags, fn: (db: Database) => Promis
         'this store has no transparency log yet: run `fulcrum serve` on it once',
       );
     }
-    return await fn(db);
-  } finally {
-    await db.close();
-    await bus.close();
-  }
+    return fn(db);
+  });
 }
 
 async function accountIdOf(db: Database, ref: string): Promise<string> {
