@@ -106,6 +106,15 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** `promise`, with `what` in front of its error message (so a timeout says which wait it was). */
+async function step<T>(what: string, promise: Promise<T>): Promise<T> {
+  try {
+    return await promise;
+  } catch (err) {
+    throw new Error(`${what}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
 /** Polls `check` (an event source we cannot subscribe to) until it holds; fails after `ms`. */
 async function until(what: string, check: () => Promise<boolean> | boolean, ms = WAIT_MS): Promise<void> {
   const deadline = Date.now() + ms;
@@ -244,8 +253,8 @@ describe('NATS goes away and comes back under two server processes (PostgreSQL +
 
     const onA = await connectTestWs(a.wsUrl, bobA.device, { timeoutMs: WAIT_MS });
     const onB = await connectTestWs(b.wsUrl, bobB.device, { timeoutMs: WAIT_MS });
-    await onA.waitForItems(1); // the Welcome, drained from SQL on connect
-    await onB.waitForItems(1);
+    await step('A gets the Welcome', onA.waitForItems(1)); // the Welcome, drained from SQL on connect
+    await step('B gets the Welcome', onB.waitForItems(1));
     // Both processes hold their device's NATS subscription before anything is sent.
     const subjectA = `${prefix}.dev.${bobA.device.deviceId}`;
     const subjectB = `${prefix}.dev.${bobB.device.deviceId}`;
@@ -273,7 +282,7 @@ describe('NATS goes away and comes back under two server processes (PostgreSQL +
     // (local delivery skips NATS).
     await pump(60, 80);
     expect(acknowledged).toBe(80);
-    await onB.waitForItems(1 + 80, WAIT_MS);
+    await step('B pushed locally while NATS is down', onB.waitForItems(1 + 80, WAIT_MS));
     // A's socket has heard of nothing sent after the kill: nothing can carry it there. (What was
     // sent before may or may not have crossed before NATS died.)
     const sentAfterKill = new Set(payloads.slice(firstSentAfterKill, 80));
@@ -290,8 +299,8 @@ describe('NATS goes away and comes back under two server processes (PostgreSQL +
       );
     });
     // The reconnect resync makes A's socket re-read its queue: it catches up with everything.
-    await onA.waitForItems(1 + 110, WAIT_MS);
-    await onB.waitForItems(1 + 110, WAIT_MS);
+    await step('A catches up after the reconnect', onA.waitForItems(1 + 110, WAIT_MS));
+    await step('B catches up after the reconnect', onB.waitForItems(1 + 110, WAIT_MS));
 
     // Phase 3: live push across processes again. Each send goes through one process and must be
     // pushed to the socket on the other; the sockets are idle and caught up, so only a bus event
@@ -300,9 +309,9 @@ describe('NATS goes away and comes back under two server processes (PostgreSQL +
       const viaB = i % 2 === 0;
       await send(i, viaB ? alice : viaA);
       const remote = viaB ? onA : onB;
-      const items = await remote.waitForItems(1 + i + 1, WAIT_MS);
+      const items = await step(`message ${i} pushed live across processes`, remote.waitForItems(1 + i + 1, WAIT_MS));
       expect(items.at(-1)?.payload).toBe(payloads[i]);
-      await (viaB ? onB : onA).waitForItems(1 + i + 1, WAIT_MS);
+      await step(`message ${i} pushed locally`, (viaB ? onB : onA).waitForItems(1 + i + 1, WAIT_MS));
     }
     expect(acknowledged).toBe(total);
 

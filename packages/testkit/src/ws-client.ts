@@ -63,7 +63,7 @@ export async function connectTestWs(
       };
       const timer = setTimeout(() => {
         waiters.delete(check);
-        reject(new Error(`timed out waiting for frames (got ${JSON.stringify(frames).slice(0, 500)})`));
+        reject(new Error(`timed out after ${ms} ms waiting for frames (got ${describeFrames(frames)})`));
       }, ms);
       waiters.add(check);
       check();
@@ -87,4 +87,15 @@ export async function connectTestWs(
   };
   await waitFor((f) => (signer === undefined ? f.length > 0 : f.some((x) => x.type === 'ready' || x.type === 'error')));
   return client;
+}
+
+/** A short account of what arrived, for timeout messages: counts, the item seqs' range, the last frames' types. */
+function describeFrames(frames: readonly WsServerFrame[]): string {
+  const seqs = frames.flatMap((f) => (f.type === 'item' ? [f.item.seq] : []));
+  const types = frames
+    .slice(-5)
+    .map((f) => f.type)
+    .join(', ');
+  const range = seqs.length === 0 ? 'none' : `seq ${seqs[0]}..${seqs[seqs.length - 1]}`;
+  return `${frames.length} frames, ${seqs.length} items (${range}); last: ${types}`;
 }

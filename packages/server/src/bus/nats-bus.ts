@@ -37,7 +37,8 @@ interface Envelope {
  * - One NATS subscription per device that has a live connection on this process (interest-based
  *   routing: a process receives only events for devices connected to it).
  * - After a reconnect, every local subscriber gets a `bus.resync` event: whatever was published
- *   while the link was down may be lost, so connections re-read their queue from SQL.
+ *   while the link was down may be lost, so connections re-read their queue from SQL (twice: at
+ *   once, and again once the NATS server has our subscriptions back).
  * - `publish` never throws: sends must not depend on NATS. While disconnected the client buffers
  *   publishes (nats.js `reconnectBufSize`), and past that they are dropped (counted in `stats`).
  */
@@ -139,6 +140,11 @@ export class NatsBus implements Bus {
     if (!this.#closed && this.#remote.has(deviceId)) this.#local.publish([{ type: 'bus.resync', deviceId }]);
   }
 
+  #resyncAll(): void {
+    if (this.#closed || this.#remote.size === 0) return;
+    this.#local.publish([...this.#remote.keys()].map((deviceId) => ({ type: 'bus.resync', deviceId }) as const));
+  }
+
   #onMessage(data: Uint8Array): void {
     let envelope: Envelope;
     try {
@@ -169,8 +175,16 @@ export class NatsBus implements Bus {
       if (status.type === Events.Reconnect) {
         this.stats.reconnects++;
         // Anything published while the link was down may never arrive: ask every live
-        // connection on this process to re-read its queue from SQL.
-        this.#local.publish([...this.#remote.keys()].map((deviceId) => ({ type: 'bus.resync', deviceId }) as const));
+        // connection on this process to re-read its queue from SQL, now and once more after the
+        // NATS server has processed our re-sent SUBs (flush round trip). nats.js writes the SUBs
+        // before it reports the reconnect, but the server may still be handling them when another
+        // process publishes a message committed just after the first re-read: that event would
+        // reach no one. Whatever commits after the second re-read is routed here.
+        this.#resyncAll();
+        this.#nc.flush().then(
+          () => this.#resyncAll(),
+          () => undefined, // disconnected again: the next reconnect resyncs
+        );
       }
     }
   }
