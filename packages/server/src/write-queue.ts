@@ -25,6 +25,7 @@ export interface WriteQueueStats {
 interface Pending {
   run: (tx: Tx) => Promise<unknown>;
   nonce: NonceRecord | undefined;
+  stagedOnly: boolean;
   resolve: (value: unknown) => void;
   reject: (err: unknown) => void;
 }
@@ -34,8 +35,9 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 /**
  * The single writer with group commit. Every state change goes through `submit`; operations
  * that arrive together run in one transaction (one fsync on SQLite), each in its own savepoint
- * so one refused operation does not undo the others. An operation's promise settles only after
- * its transaction has committed: an acknowledged send is durable.
+ * (a staged-only one without: what it staged is forgotten) so one refused operation does not
+ * undo the others. An operation's promise settles only after its transaction has committed: an
+ * acknowledged send is durable.
  */
 export class WriteQueue {
   readonly stats: WriteQueueStats = { batches: 0, operations: 0, largestBatch: 0 };
@@ -54,12 +56,15 @@ export class WriteQueue {
   /**
    * Runs `run` in the next batch transaction. With `nonce`, the request's nonce is recorded in
    * the same transaction first (kept even if `run` is refused, so a refused request cannot be
-   * replayed either); a reused nonce fails with `auth.replayed` and `run` is skipped.
+   * replayed either); a reused nonce fails with `auth.replayed` and `run` is skipped. With
+   * `stagedOnly`, `run` writes only staged rows (e.g. `appendLogEntry` and nothing else) and runs
+   * without a savepoint (`Tx.stagedOnly`: refused, what it staged is forgotten).
    */
-  submit<T>(run: (tx: Tx) => Promise<T>, options: { nonce?: NonceRecord } = {}): Promise<T> {
+  submit<T>(run: (tx: Tx) => Promise<T>, options: { nonce?: NonceRecord; stagedOnly?: boolean } = {}): Promise<T> {
     if (this.#closed) return Promise.reject(wireError('service.unavailable', 'the server is shutting down'));
     return new Promise<T>((resolve, reject) => {
-      this.#pending.push({ run, nonce: options.nonce, resolve: resolve as (v: unknown) => void, reject });
+      const stagedOnly = options.stagedOnly === true;
+      this.#pending.push({ run, nonce: options.nonce, stagedOnly, resolve: resolve as (v: unknown) => void, reject });
       this.#schedule();
     });
   }
@@ -107,7 +112,8 @@ export class WriteQueue {
               continue;
             }
             try {
-              results.push({ ok: true, value: await tx.savepoint(() => op.run(tx)) });
+              const run = () => op.run(tx);
+              results.push({ ok: true, value: await (op.stagedOnly ? tx.stagedOnly(run) : tx.savepoint(run)) });
             } catch (error) {
               results.push({ ok: false, error });
             }

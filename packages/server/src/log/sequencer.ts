@@ -46,13 +46,15 @@ class StagedLogEntries implements StagedWrites {
     return { rows: this.#rows.length, locked: this.#base !== undefined };
   }
 
-  rollbackTo(mark: unknown): void {
-    const m = mark as { rows: number; locked: boolean };
+  rollbackTo(mark: unknown, statements: 'undone' | 'kept'): void {
+    const m = (mark ?? { rows: 0, locked: false }) as { rows: number; locked: boolean };
     // Indices are handed out in order and savepoints nest, so everything after the mark belonged
     // to the rolled-back operation: its indices go back, the log stays gap-free.
     this.#rows.length = m.rows;
-    // A row lock taken inside a rolled-back savepoint is released with it (PostgreSQL): re-take it.
-    if (!m.locked) this.#base = undefined;
+    // A row lock taken inside a rolled-back savepoint is released with it (PostgreSQL), and its
+    // increment undone: re-take it. Kept statements (a staged-only operation, `Tx.stagedOnly`)
+    // keep the lock and the increment, which `flush` then corrects: the base stays.
+    if (!m.locked && statements === 'undone') this.#base = undefined;
   }
 
   async flush(tx: Tx): Promise<void> {
