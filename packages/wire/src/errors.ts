@@ -138,6 +138,10 @@ export type WireErrorCode =
   | 'report.attachment_mismatch'
   /** A reported attachment's blob is no longer stored, so it cannot be verified (`detail.index`). */
   | 'report.attachment_not_found'
+  /** An account cannot block itself: name another account. */
+  | 'block.self'
+  /** The caller's account already blocks `detail.limit` accounts: unblock one first. */
+  | 'block.too_many'
   /** Too many requests: wait for `retry-after` seconds. */
   | 'rate.limited'
   /** Storage is temporarily unreachable; nothing was changed: retry with the same clientMessageId. */
@@ -202,6 +206,8 @@ export const ERROR_STATUS: Readonly<Record<WireErrorCode, number>> = {
   'report.not_received': 403,
   'report.attachment_mismatch': 400,
   'report.attachment_not_found': 404,
+  'block.self': 400,
+  'block.too_many': 409,
   'rate.limited': 429,
   'service.unavailable': 503,
   internal: 500,

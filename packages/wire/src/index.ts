@@ -102,6 +102,14 @@ export {
   QueueQuery,
   QueueResponse,
 } from './queue.js';
+export {
+  BLOCK_LIMITS,
+  BlockedAccount,
+  BlockRequest,
+  BlockResponse,
+  BlocksResponse,
+  UnblockResponse,
+} from './blocks.js';
 export { buildPath, OCTET_STREAM, routes, WS_PATH } from './routes.js';
 export {
   CreateReportRequest,

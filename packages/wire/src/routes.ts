@@ -12,6 +12,7 @@ import {
   RevokeDeviceResponse,
 } from './accounts.js';
 import { AttachmentIdParams, UploadAttachmentResponse } from './attachments.js';
+import { BlockRequest, BlockResponse, BlocksResponse, UnblockResponse } from './blocks.js';
 import { CaseAuthorityResponse } from './case-authority.js';
 import { wireError } from './errors.js';
 import {
@@ -214,6 +215,32 @@ export const routes = {
     body: CreateReportRequest,
     response: CreateReportResponse,
     bodyLimit: REPORT_BODY_LIMIT,
+  },
+  // Blocks (docs/protocol.md §Blocking): the caller's own account's blocks only.
+  listBlocks: {
+    method: 'GET',
+    path: '/v1/blocks',
+    auth: true,
+    status: 200,
+    response: BlocksResponse,
+  },
+  block: {
+    method: 'POST',
+    path: '/v1/blocks',
+    auth: true,
+    status: 200,
+    body: BlockRequest,
+    response: BlockResponse,
+    bodyLimit: BODY_LIMITS.small,
+  },
+  unblock: {
+    method: 'POST',
+    path: '/v1/blocks/remove',
+    auth: true,
+    status: 200,
+    body: BlockRequest,
+    response: UnblockResponse,
+    bodyLimit: BODY_LIMITS.small,
   },
   uploadAttachment: {
     method: 'POST',

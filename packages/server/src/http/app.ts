@@ -19,6 +19,7 @@ import { moderationRoutes } from '../moderation/routes.js';
 import { ModerationService } from '../moderation/service.js';
 import { accountRoutes } from './routes/accounts.js';
 import { attachmentRoutes } from './routes/attachments.js';
+import { blockRoutes } from './routes/blocks.js';
 import { groupRoutes } from './routes/groups.js';
 import { healthRoutes } from './routes/health.js';
 import { keyPackageRoutes } from './routes/key-packages.js';
@@ -178,6 +179,7 @@ export async function buildApp(
   queueRoutes(app, ctx);
   attachmentRoutes(app, ctx);
   reportRoutes(app, ctx);
+  blockRoutes(app, ctx);
   logRoutes(app, ctx.db, ctx.log);
   evidenceRoutes(app, ctx.db);
   moderationRoutes(app, ctx, new ModerationService(ctx.config.moderation));

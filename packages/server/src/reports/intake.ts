@@ -9,9 +9,9 @@ import type { NonceRecord } from '../store/nonces.js';
 import { verifyReportedAttachment } from './attachment.js';
 import { parseReportedContent } from './content.js';
 import { accountMembership, receivedAt } from './membership.js';
+import { insertBlock } from './blocks.js';
 import {
   createReportId,
-  insertBlock,
   insertVerifiedReport,
   type VerifiedReport,
   type VerifiedReportFile,
@@ -185,17 +185,19 @@ export async function takeReport(deps: ReportIntakeDeps, input: ReportIntakeInpu
     messages: messages.map(({ index: _index, ...m }) => m),
     files: files.map(({ serverSeq, ...f }) => ({ ...f, position: position.get(serverSeq) as number })),
   };
-  const blocked = request.blockSender === true && report.reportedAccountId !== input.reporterAccountId;
-  await deps.writer.submit(
+  const block = request.blockSender === true && report.reportedAccountId !== input.reporterAccountId;
+  // `blocked` is false when the reporter already blocks BLOCK_LIMITS.perAccount accounts: the
+  // report is still taken (it matters more than the block), the answer says no block was added.
+  const blocked = await deps.writer.submit(
     async (tx) => {
       await insertVerifiedReport(tx, report);
-      if (blocked) {
-        await insertBlock(tx, {
-          blockerAccountId: input.reporterAccountId,
-          blockedAccountId: report.reportedAccountId,
-          now: input.now,
-        });
-      }
+      if (!block) return false;
+      const result = await insertBlock(tx, {
+        blockerAccountId: input.reporterAccountId,
+        blockedAccountId: report.reportedAccountId,
+        now: input.now,
+      });
+      return result !== undefined;
     },
     input.nonce === undefined ? {} : { nonce: input.nonce },
   );

@@ -290,32 +290,8 @@ export async function listReportFiles(db: Reader, reportId: string): Promise<Rep
   }));
 }
 
-/** Records that `blocker` blocks `blocked` (idempotent). */
-export async function insertBlock(
-  tx: Tx,
-  input: { blockerAccountId: string; blockedAccountId: string; now: number },
-): Promise<void> {
-  await tx.db
-    .insertInto('blocks')
-    .values({
-      blocker_account_id: input.blockerAccountId,
-      blocked_account_id: input.blockedAccountId,
-      created_at: input.now,
-    })
-    .onConflict((oc) => oc.columns(['blocker_account_id', 'blocked_account_id']).doNothing())
-    .execute();
-}
-
-/** Whether `blocker` blocks `blocked`. */
-export async function isBlocked(db: Reader, blockerAccountId: string, blockedAccountId: string): Promise<boolean> {
-  const row = await db
-    .selectFrom('blocks')
-    .select('created_at')
-    .where('blocker_account_id', '=', blockerAccountId)
-    .where('blocked_account_id', '=', blockedAccountId)
-    .executeTakeFirst();
-  return row !== undefined;
-}
+// Blocks live in blocks.ts; re-exported for the callers that knew them here.
+export { insertBlock, isBlocked } from './blocks.js';
 
 /**
  * Counts one refused report under its error code. Call it in a transaction of its own, after the

@@ -43,8 +43,8 @@ export async function createGroup(
 /**
  * The devices a message of `senderDeviceId` is queued to, in one statement: the roster but the
  * sender, and for an application message without the devices of accounts that block the
- * sender's account (docs/protocol.md §Blocking; the same join as `devicesBlockingSender` in
- * reports/blocks.ts, as a NOT EXISTS).
+ * sender's account (docs/protocol.md §Blocking; reports/blocks.ts writes and deletes the rows
+ * this NOT EXISTS reads, so an unblock takes effect with the next message).
  */
 async function messageRecipients(
   db: Reader,
