@@ -1,10 +1,12 @@
 import { decodeHex, utf8Encode } from '@fulcrum/common';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { codeOf, costRatio } from '../tests/helpers.js';
 import cv from '../vectors/checkpoints.json' with { type: 'json' };
 import {
   appendSignatureLines,
   createCosignatureV1Signer,
+  createMlDsa44CosignatureSigner,
   describeQuorum,
   evaluateQuorum,
   formatSignatureLine,
@@ -165,5 +167,158 @@ describe('C2SP tlog-policy', () => {
     const p = parseTlogPolicy(`log ${cv.keys.log.vkey}\nwitness w ${cv.keys.witness_ed25519.vkey_type04}\nquorum w\n`);
     expect(verifyCheckpointWithPolicy(cp8.note_with_cosignature, p).cosignedBy).toEqual(['w']);
     expect(decodeHex(cv.keys.witness_ed25519.pubkey_hex)).toEqual(p.witnesses.get('w')?.verifier.publicKey);
+  });
+});
+
+describe('C2SP tlog-policy with cosignature freshness (c2sp.org/tlog-cosignature timestamps)', () => {
+  const T = cv.cosignature_timestamp; // seconds
+  const HOUR = 3600;
+  /** Witness i signing with its clock `offset` seconds from T. */
+  const at = (i: number, offset: number) =>
+    createCosignatureV1Signer(`witness${i}.example`, new Uint8Array(32).fill(40 + i), {
+      now: () => (T + offset) * 1000,
+    });
+  async function cosigned(
+    signers: { sign(t: Uint8Array): Uint8Array | Promise<Uint8Array>; name: string; keyId: number }[],
+  ) {
+    let note = cp8.note;
+    for (const s of signers) {
+      const line = formatSignatureLine({ name: s.name, keyId: s.keyId, signature: await s.sign(utf8Encode(cp8.text)) });
+      note = appendSignatureLines(note, line);
+    }
+    return note;
+  }
+  const policy = (quorum: string) =>
+    parseTlogPolicy(`log ${cv.keys.log.vkey}\nwitness a ${vk(0)}\nwitness b ${vk(1)}\nwitness c ${vk(2)}\n${quorum}`);
+  const fresh = (maxAgeMs: number, maxFutureSkewMs?: number) => ({
+    now: T * 1000,
+    maxAgeMs,
+    ...(maxFutureSkewMs === undefined ? {} : { maxFutureSkewMs }),
+  });
+  const detailOf = (f: () => unknown): Record<string, unknown> => {
+    try {
+      f();
+    } catch (e) {
+      return (e as { detail?: Record<string, unknown> }).detail ?? {};
+    }
+    return {};
+  };
+
+  it('counts only cosignatures no older than maxAgeMs and not beyond the future skew', async () => {
+    // a: now; b: 2 days ago; c: 1 hour ahead.
+    const note = await cosigned([at(0, 0), at(1, -48 * HOUR), at(2, HOUR)]);
+    const all = policy('group g all a b c\nquorum g\n');
+    // Without freshness every verified cosignature counts (the earlier behaviour).
+    expect([...verifyCheckpointWithPolicy(note, all).cosignedBy].sort()).toEqual(['a', 'b', 'c']);
+    expect(verifyCheckpointWithPolicy(note, all).ignoredCosignatures).toEqual([]);
+    // 24 h, default skew (5 min): b is stale, c is in the future; the quorum "all" fails on freshness.
+    const f = () => verifyCheckpointWithPolicy(note, all, { freshness: fresh(24 * HOUR * 1000) });
+    expect(codeOf(f)).toBe('tlog.stale_checkpoint');
+    expect(detailOf(f)).toMatchObject({
+      cosignedBy: ['a'],
+      stale: [{ name: 'b', timestamp: T - 48 * HOUR }],
+      future: [{ name: 'c', timestamp: T + HOUR }],
+      maxAgeMs: 24 * HOUR * 1000,
+    });
+    // "any of b, c" is met only by too-old or future cosignatures: refused.
+    const bc = policy('group g any b c\nquorum g\n');
+    expect(codeOf(() => verifyCheckpointWithPolicy(note, bc, { freshness: fresh(24 * HOUR * 1000) }))).toBe(
+      'tlog.stale_checkpoint',
+    );
+    // "2 of 3" is met by a and c once the skew allows 2 h; b still does not count.
+    const two = policy('group g 2 a b c\nquorum g\n');
+    const ok = verifyCheckpointWithPolicy(note, two, { freshness: fresh(24 * HOUR * 1000, 2 * HOUR * 1000) });
+    expect([...ok.cosignedBy].sort()).toEqual(['a', 'c']);
+    expect(ok.ignoredCosignatures).toEqual([{ name: 'b', timestamp: T - 48 * HOUR, reason: 'stale' }]);
+    // A 3-day age counts b as well.
+    expect(
+      verifyCheckpointWithPolicy(note, all, { freshness: fresh(72 * HOUR * 1000, 2 * HOUR * 1000) }).cosignedBy,
+    ).toHaveLength(3);
+  });
+
+  it('the window is inclusive to the second: exactly maxAgeMs old counts, one second more does not', async () => {
+    const note = await cosigned([at(0, -100)]);
+    const p = policy('quorum a\n');
+    expect(verifyCheckpointWithPolicy(note, p, { freshness: fresh(100_000) }).cosignedBy).toEqual(['a']);
+    expect(codeOf(() => verifyCheckpointWithPolicy(note, p, { freshness: fresh(99_000) }))).toBe(
+      'tlog.stale_checkpoint',
+    );
+    const ahead = await cosigned([at(0, 60)]);
+    expect(verifyCheckpointWithPolicy(ahead, p, { freshness: fresh(1000, 60_000) }).cosignedBy).toEqual(['a']);
+    expect(codeOf(() => verifyCheckpointWithPolicy(ahead, p, { freshness: fresh(1000, 59_000) }))).toBe(
+      'tlog.stale_checkpoint',
+    );
+  });
+
+  it('a quorum missing even with the stale cosignatures is still policy_quorum_not_met; quorum none needs none', async () => {
+    const note = await cosigned([at(0, -48 * HOUR)]);
+    const p = policy('group g all a b\nquorum g\n');
+    expect(codeOf(() => verifyCheckpointWithPolicy(note, p, { freshness: fresh(1000) }))).toBe(
+      'tlog.policy_quorum_not_met',
+    );
+    const none = parseTlogPolicy(`log ${cv.keys.log.vkey}\nquorum none\n`);
+    expect(verifyCheckpointWithPolicy(cp8.note, none, { freshness: fresh(1000) }).cosignedBy).toEqual([]);
+    // A malformed freshness window is a programming error, never "everything is fresh".
+    expect(() => verifyCheckpointWithPolicy(note, p, { freshness: { now: Number.NaN, maxAgeMs: 1000 } })).toThrow(
+      RangeError,
+    );
+    expect(() => verifyCheckpointWithPolicy(note, p, { freshness: { now: 0, maxAgeMs: Number.NaN } })).toThrow(
+      RangeError,
+    );
+  });
+
+  it('ML-DSA-44 subtree/v1 checkpoint cosignatures are held to the same window', async () => {
+    const seed = new Uint8Array(32).fill(7);
+    const old = createMlDsa44CosignatureSigner('pq.example', seed, { now: () => (T - 48 * HOUR) * 1000 });
+    const now = createMlDsa44CosignatureSigner('pq.example', seed, { now: () => T * 1000 });
+    const p = parseTlogPolicy(`log ${cv.keys.log.vkey}\nwitness pq ${formatVerifierKey(now)}\nquorum pq\n`);
+    expect(codeOf(() => verifyCheckpointWithPolicy(cp8.note, p))).toBe('tlog.policy_quorum_not_met');
+    const withOld = await cosigned([old]);
+    expect(verifyCheckpointWithPolicy(withOld, p).cosignedBy).toEqual(['pq']);
+    expect(codeOf(() => verifyCheckpointWithPolicy(withOld, p, { freshness: fresh(HOUR * 1000) }))).toBe(
+      'tlog.stale_checkpoint',
+    );
+    expect(verifyCheckpointWithPolicy(await cosigned([now]), p, { freshness: fresh(HOUR * 1000) }).cosignedBy).toEqual([
+      'pq',
+    ]);
+  });
+
+  it('property: accepted exactly when the fresh cosigners alone meet the quorum', async () => {
+    const offsets = [-3 * HOUR, -HOUR - 1, -HOUR, 0, 299, 301, 2 * HOUR];
+    const signers = await Promise.all(
+      [0, 1, 2].flatMap((i) => offsets.map(async (o) => ({ i, o, note: await cosigned([at(i, o)]) }))),
+    );
+    const lineOf = (n: string) => n.slice(cp8.note.length);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.integer({ min: 0, max: signers.length - 1 }), { maxLength: 3 }),
+        fc.constantFrom(
+          'group g all a b c\nquorum g\n',
+          'group g any a b c\nquorum g\n',
+          'group g 2 a b c\nquorum g\n',
+        ),
+        async (picks, quorum) => {
+          const chosen = new Map<number, (typeof signers)[number]>();
+          for (const k of picks) {
+            const s = signers[k] as (typeof signers)[number];
+            if (!chosen.has(s.i)) chosen.set(s.i, s);
+          }
+          const note = cp8.note + [...chosen.values()].map((s) => lineOf(s.note)).join('');
+          const p = policy(quorum);
+          const names = ['a', 'b', 'c'];
+          const freshNames = new Set(
+            [...chosen.values()].filter((s) => s.o >= -HOUR && s.o <= 300).map((s) => names[s.i] as string),
+          );
+          const allNames = new Set([...chosen.values()].map((s) => names[s.i] as string));
+          const expected = evaluateQuorum(p, freshNames).satisfied
+            ? 'no error'
+            : evaluateQuorum(p, allNames).satisfied
+              ? 'tlog.stale_checkpoint'
+              : 'tlog.policy_quorum_not_met';
+          expect(codeOf(() => verifyCheckpointWithPolicy(note, p, { freshness: fresh(HOUR * 1000) }))).toBe(expected);
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });

@@ -61,6 +61,14 @@ export type TlogErrorCode =
   | 'tlog.policy_unknown_log'
   /** The verified cosignatures do not satisfy the policy quorum (`detail.cosignedBy` lists who did): wait for more witnesses or reject. */
   | 'tlog.policy_quorum_not_met'
+  /**
+   * The checkpoint's cosignatures satisfy the policy quorum only if too old (or future-dated)
+   * ones are counted: no quorum of witnesses vouches that it was the log's latest within the
+   * allowed age (`detail.stale` / `detail.future` name them). The log may be freezing this
+   * verifier on an old view, or its witnesses are down: refuse it, fetch again later, report it
+   * if it persists. Check this verifier's clock too.
+   */
+  | 'tlog.stale_checkpoint'
   /** A witness add-checkpoint request body is malformed: fix the client. */
   | 'tlog.witness_request_malformed'
   // --- log entries ---

@@ -122,12 +122,15 @@ export { MemoryTileStore } from './memory-tile-store.js';
 export { TLOG_PROOF_HEADER, createTlogProof, formatTlogProof, parseTlogProof, verifyTlogProof } from './tlog-proof.js';
 export type { TlogProof, VerifiedTlogProof } from './tlog-proof.js';
 export {
+  DEFAULT_MAX_FUTURE_SKEW_MS,
   describeQuorum,
   evaluateQuorum,
   parseTlogPolicy,
   verifyCheckpointWithPolicy,
 } from './tlog-policy.js';
 export type {
+  CosignatureFreshness,
+  IgnoredCosignature,
   PolicyGroup,
   PolicyLimits,
   PolicyLog,

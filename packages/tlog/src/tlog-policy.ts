@@ -227,12 +227,46 @@ export function evaluateQuorum(policy: TlogPolicy, cosignedBy: ReadonlySet<strin
   return { satisfied: policy.quorum === NONE || sat(policy.quorum), byName };
 }
 
+/**
+ * Which cosignature timestamps count toward the quorum. A cosignature/v1 (or checkpoint
+ * subtree/v1) timestamp states that "as of the specified time" the checkpoint was the largest
+ * consistent tree head the witness had observed (c2sp.org/tlog-cosignature), so a quorum of
+ * recent ones bounds how stale a view the log can freeze a verifier on. This package has no
+ * clock: the caller passes its own `now`.
+ */
+export interface CosignatureFreshness {
+  /** The verifier's current time, in milliseconds since the Unix epoch. */
+  readonly now: number;
+  /** A cosignature whose timestamp is more than this many ms before `now` does not count. */
+  readonly maxAgeMs: number;
+  /**
+   * A cosignature whose timestamp is more than this many ms after `now` does not count (the
+   * spec lets verifiers reject future timestamps). Default `DEFAULT_MAX_FUTURE_SKEW_MS`.
+   */
+  readonly maxFutureSkewMs?: number;
+}
+
+/** Default tolerance for a witness clock ahead of the verifier's: 5 minutes. */
+export const DEFAULT_MAX_FUTURE_SKEW_MS = 5 * 60 * 1000;
+
+/** A verified cosignature of a policy witness that did not count toward the quorum. */
+export interface IgnoredCosignature {
+  /** The witness's name in the policy. */
+  readonly name: string;
+  /** Its timestamp (seconds since the epoch). */
+  readonly timestamp: number;
+  /** `stale`: older than `maxAgeMs`; `future`: beyond `maxFutureSkewMs` ahead. */
+  readonly reason: 'stale' | 'future';
+}
+
 /** A checkpoint accepted under a policy. */
 export interface PolicyVerifiedCheckpoint extends VerifiedCheckpoint {
   /** The policy log whose key signed it. */
   readonly log: PolicyLog;
-  /** Names of the policy witnesses whose cosignatures verified. */
+  /** Names of the policy witnesses whose cosignatures verified and counted toward the quorum. */
   readonly cosignedBy: readonly string[];
+  /** With `freshness`: verified cosignatures that did not count (too old, or too far in the future). */
+  readonly ignoredCosignatures: readonly IgnoredCosignature[];
   readonly quorum: QuorumEvaluation;
 }
 
@@ -242,6 +276,12 @@ export interface PolicyVerifiedCheckpoint extends VerifiedCheckpoint {
  * otherwise), every cosignature from a policy witness verifies (`tlog.note_bad_signature`
  * otherwise), and the verified cosigners satisfy the quorum (`tlog.policy_quorum_not_met`, with
  * `detail.cosignedBy`). `extraLogs` adds log keys known from context (policies may list none).
+ *
+ * With `freshness`, only cosignatures whose timestamp lies in [now − maxAgeMs, now +
+ * maxFutureSkewMs] count (one per witness key: the first verified line). If the quorum is met
+ * by all verified cosignatures but not by those: `tlog.stale_checkpoint` (`detail.cosignedBy`
+ * the ones that counted, `detail.stale` / `detail.future` the others with their timestamps). A
+ * policy with `quorum none` needs no cosignature, so it says nothing about freshness.
  */
 export function verifyCheckpointWithPolicy(
   note: string | Uint8Array,
@@ -250,8 +290,16 @@ export function verifyCheckpointWithPolicy(
     readonly extraLogs?: readonly NoteVerifier[];
     readonly origin?: string;
     readonly limits?: NoteLimits;
+    readonly freshness?: CosignatureFreshness;
   } = {},
 ): PolicyVerifiedCheckpoint {
+  const freshness = options.freshness;
+  if (freshness !== undefined) {
+    const skew = freshness.maxFutureSkewMs ?? DEFAULT_MAX_FUTURE_SKEW_MS;
+    if (!Number.isFinite(freshness.now) || !(freshness.maxAgeMs >= 0) || !(skew >= 0)) {
+      throw new RangeError('freshness needs a finite now and non-negative maxAgeMs / maxFutureSkewMs');
+    }
+  }
   const logVerifiers = [...policy.logs.map((l) => l.verifier), ...(options.extraLogs ?? [])];
   const witnessList = [...policy.witnesses.values()];
   let verified: VerifiedCheckpoint;
@@ -274,16 +322,43 @@ export function verifyCheckpointWithPolicy(
   const logKey = verified.logKeys.find((k) => k.name === verified.checkpoint.origin) as NoteVerifier;
   const log = policy.logs.find((l) => l.verifier === logKey) ?? { vkey: '', verifier: logKey };
   const names = new Set<string>();
+  const counted = new Set<string>();
+  const ignored: IgnoredCosignature[] = [];
   for (const c of verified.cosignatures) {
     const w = witnessList.find((x) => x.verifier === c.verifier);
-    if (w !== undefined) names.add(w.name);
+    if (w === undefined) continue;
+    names.add(w.name);
+    const reason = freshness === undefined ? undefined : staleness(c.timestamp, freshness);
+    if (reason === undefined) counted.add(w.name);
+    else ignored.push({ name: w.name, timestamp: c.timestamp, reason });
   }
-  const quorum = evaluateQuorum(policy, names);
+  const quorum = evaluateQuorum(policy, counted);
   if (!quorum.satisfied) {
+    if (ignored.length > 0 && evaluateQuorum(policy, names).satisfied) {
+      throw tlogError(
+        'tlog.stale_checkpoint',
+        'the checkpoint is not cosigned recently enough by a quorum of the policy witnesses',
+        {
+          cosignedBy: [...counted],
+          stale: ignored.filter((i) => i.reason === 'stale').map(({ name, timestamp }) => ({ name, timestamp })),
+          future: ignored.filter((i) => i.reason === 'future').map(({ name, timestamp }) => ({ name, timestamp })),
+          maxAgeMs: freshness?.maxAgeMs,
+          quorum: policy.quorum,
+        },
+      );
+    }
     throw tlogError('tlog.policy_quorum_not_met', 'cosignatures do not satisfy the policy quorum', {
       cosignedBy: [...names],
       quorum: policy.quorum,
     });
   }
-  return { ...verified, log, cosignedBy: [...names], quorum };
+  return { ...verified, log, cosignedBy: [...counted], ignoredCosignatures: ignored, quorum };
+}
+
+/** Why a cosignature timestamp (seconds) falls outside the freshness window, if it does. */
+function staleness(timestamp: number, f: CosignatureFreshness): 'stale' | 'future' | undefined {
+  const at = timestamp * 1000;
+  if (at < f.now - f.maxAgeMs) return 'stale';
+  if (at > f.now + (f.maxFutureSkewMs ?? DEFAULT_MAX_FUTURE_SKEW_MS)) return 'future';
+  return undefined;
 }
