@@ -8,6 +8,7 @@ import {
   DEVICE_REVOKED_ENTRY,
   type EntryKind,
   EntryRegistry,
+  FieldWriter,
   LABEL_KEY_ENTRY,
   accountHistory,
   decodeLogEntry,
@@ -49,6 +50,16 @@ describe('canonical, typed, versioned log entries', () => {
         (kind, version, time, body) => {
           const e = { kind, version, time, body };
           const bytes = encodeLogEntry(e);
+          // The in-place encoder gives exactly the field-by-field encoding.
+          const reference = new FieldWriter()
+            .u8(1)
+            .u8(kind.length)
+            .fixed(utf8Encode(kind), kind.length)
+            .u16(version)
+            .u64(time)
+            .bytes16(body)
+            .finish();
+          expect(bytes).toEqual(reference);
           expect(decodeLogEntry(bytes)).toEqual(e);
           expect(encodeLogEntry(decodeLogEntry(bytes))).toEqual(bytes);
         },
@@ -77,9 +88,11 @@ describe('canonical, typed, versioned log entries', () => {
     expect(codeOf(() => encodeLogEntry({ kind: 'a', version: 0, time: 0, body: new Uint8Array() }))).toBe(
       'tlog.entry_malformed',
     );
-    expect(codeOf(() => encodeLogEntry({ kind: 'a', version: 1, time: -1, body: new Uint8Array() }))).toBe(
-      'tlog.entry_malformed',
-    );
+    for (const time of [-1, 0.5, 2 ** 53, Number.NaN])
+      expect(
+        codeOf(() => encodeLogEntry({ kind: 'a', version: 1, time, body: new Uint8Array() })),
+        `${time}`,
+      ).toBe('tlog.entry_malformed');
     expect(codeOf(() => encodeLogEntry({ kind: 'a', version: 1, time: 0, body: new Uint8Array(65_530) }))).toBe(
       'tlog.entry_too_large',
     );
