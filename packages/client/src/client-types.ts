@@ -199,3 +199,28 @@ export interface ClientEvents {
   franking: FrankingFailureEvent;
   moderation: ModerationNoticeEvent;
 }
+
+/** An account this account blocks (docs/protocol.md §Blocking). */
+export interface BlockedAccountInfo {
+  readonly accountId: string;
+  readonly name: string;
+  /** When the block was made (ms). */
+  readonly blockedAt: number;
+}
+
+/** `FulcrumClient.block`'s answer: the block in force; `created` is false when it already was. */
+export interface BlockReceipt {
+  readonly accountId: string;
+  readonly blockedAt: number;
+  readonly created: boolean;
+}
+
+/**
+ * `FulcrumClient.unblock`'s answer: `removed` is false when the account was not blocked;
+ * `refreshed` counts the shared conversations this device committed an MLS update in first.
+ */
+export interface UnblockReceipt {
+  readonly accountId: string;
+  readonly removed: boolean;
+  readonly refreshed: number;
+}

@@ -73,6 +73,8 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { decodeCanonicalJson, encodeCanonicalJson } from './canonical-json.js';
 import type {
   AccountInfo,
+  BlockedAccountInfo,
+  BlockReceipt,
   AttachmentInput,
   ClientEvents,
   ConversationInfo,
@@ -84,6 +86,7 @@ import type {
   SelfInfo,
   SendReceipt,
   SyncResult,
+  UnblockReceipt,
 } from './client-types.js';
 import { type DirectoryAccount, isTransient, KeyDirectoryCache } from './directory.js';
 import { KeyTransparency, type KeyTransparencyReport } from './key-transparency.js';
@@ -850,6 +853,72 @@ export class FulcrumClient {
           : await this.history(input.groupId, { before: first, limit: 4 * (input.contextCount ?? 0) + 10 });
       const body = buildReportRequest(input, reported, earlier);
       return this.#api.call('createReport', { body });
+    });
+  }
+
+  // ───────────────────────────── blocks ─────────────────────────────
+
+  /**
+   * The accounts this account blocks (docs/protocol.md §Blocking), most recent first: the
+   * server's list, the same on every device of the account.
+   */
+  blockedAccounts(): Promise<BlockedAccountInfo[]> {
+    return this.#run(async () => {
+      this.#requireSelf();
+      return (await this.#api.call('listBlocks')).blocks;
+    });
+  }
+
+  /**
+   * Blocks an account without reporting anything: its application messages stop reaching every
+   * device of this account, in every conversation (it is not told). Idempotent (`created: false`
+   * and the first `blockedAt` when already blocked). `block.self`, `account.not_found`,
+   * `block.too_many` (unblock one first).
+   */
+  block(accountId: string): Promise<BlockReceipt> {
+    return this.#run(async () => {
+      this.#requireSelf();
+      return this.#api.call('block', { body: { accountId } });
+    });
+  }
+
+  /**
+   * Lifts this account's block of `accountId`, so its messages reach this account again, as
+   * before the block (what it sent meanwhile was never delivered and does not come back).
+   * Idempotent: `removed: false` when it was not blocked (nothing is done then).
+   *
+   * Before the server lifts the block, this device commits an MLS update (an empty commit with
+   * a path) in every conversation it shares with that account (`refreshed` counts them): while
+   * blocked, the sender's message ratchet ran ahead unseen, and more than 200 skipped messages in
+   * one epoch (ts-mls's `maximumForwardRatchetSteps`) would leave its next messages of that
+   * epoch undecryptable here. The new epoch starts every sender's ratchet afresh. A conversation
+   * whose commit fails for good is skipped with an `error` event (context `unblock`).
+   */
+  unblock(accountId: string): Promise<UnblockReceipt> {
+    return this.#run(async () => {
+      this.#requireSelf();
+      const { blocks } = await this.#api.call('listBlocks');
+      if (!blocks.some((b) => b.accountId === accountId)) {
+        return { ...(await this.#api.call('unblock', { body: { accountId } })), refreshed: 0 };
+      }
+      await this.#resolvePendingCommits();
+      let refreshed = 0;
+      for (const e of await this.#store.list(TABLES.groupState)) {
+        const groupId = e.key;
+        const current = await this.#loadGroup(groupId);
+        if (!current.isActive || !current.members().some((m) => m.certificate.accountId === accountId)) continue;
+        try {
+          const result = await this.#commitWithRetry(groupId, async (group) => {
+            if (!group.isActive) return null;
+            return { result: await this.#mls.update(group), addedDevices: [], removedDevices: [] };
+          });
+          if (result !== null) refreshed++;
+        } catch (error) {
+          if (isTransient(error)) throw error;
+          this.#events.emit('error', { error, context: 'unblock', groupId });
+        }
+      }
+      return { ...(await this.#api.call('unblock', { body: { accountId } })), refreshed };
     });
   }
 

@@ -41,6 +41,8 @@ export type { ReportInput, ReportReceipt, StoredOpening } from './report.js';
 export type {
   AccountInfo,
   AttachmentInput,
+  BlockedAccountInfo,
+  BlockReceipt,
   ClientEvents,
   ConnectionEvent,
   ConversationInfo,
@@ -59,6 +61,7 @@ export type {
   SelfInfo,
   SendReceipt,
   SyncResult,
+  UnblockReceipt,
 } from './client-types.js';
 export type { MessageDirection, MessageStatus } from './records.js';
 export { KeyDirectoryCache } from './directory.js';
