@@ -77,6 +77,11 @@ export interface ServerConfig {
    */
   wsSendBuffer?: Partial<WsSendBufferOptions>;
   /**
+   * Unanswered `send` frames one WebSocket may have (default 64, protocol.md §Live push): one
+   * more is answered `rate.limited` at once, without being read.
+   */
+  wsMaxInFlightSends?: number;
+  /**
    * A directory holding the built web app (`packages/web/dist`): served at `/` with an SPA
    * fallback (http/web-static.ts). Absent: `/` serves nothing. Never shadows `/v1` or `/log`.
    */
@@ -129,6 +134,7 @@ export interface ResolvedConfig {
       }
     | undefined;
   readonly wsSendBuffer: WsSendBufferOptions;
+  readonly wsMaxInFlightSends: number;
   readonly webDir: string | undefined;
   readonly franking: FrankingKeyOptions;
   readonly evidence: { readonly retentionMs: number; readonly retentionIntervalMs: number };
@@ -211,6 +217,7 @@ export function resolveConfig(config: ServerConfig): ResolvedConfig {
             account: bucket(config.rateLimit?.account, { burst: 600, perSecond: 200 }, 'rateLimit.account'),
           }),
     wsSendBuffer: resolveSendBuffer(config.wsSendBuffer),
+    wsMaxInFlightSends: positiveInt(config.wsMaxInFlightSends, LIMITS.wsMaxInFlightSends, 'wsMaxInFlightSends'),
     webDir: config.webDir,
     franking: Object.freeze({
       rotationPeriodMs: positiveInt(

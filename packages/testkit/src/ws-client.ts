@@ -1,4 +1,4 @@
-import type { QueueItem, WsServerFrame } from '@fulcrum/wire';
+import type { QueueItem, WsSendErrorFrame, WsSentFrame, WsServerFrame } from '@fulcrum/wire';
 import WebSocket from 'ws';
 import { type RequestSigner, signWsChallenge } from './signed-request.js';
 
@@ -13,6 +13,18 @@ export interface TestWsClient {
   /** Resolves once at least `n` items arrived. */
   waitForItems(n: number, timeoutMs?: number): Promise<QueueItem[]>;
   send(frame: unknown): void;
+  /**
+   * Sends every frame in one write to the TCP socket (corked), so the server reads them
+   * together, before it can answer any of them (for tests of per-socket bounds).
+   */
+  sendBurst(frames: readonly unknown[]): void;
+  /** Sends a request frame (with its `id`) and resolves with its answer (`sent` or `send_error`). */
+  request(
+    frame: { id: string | number } & Record<string, unknown>,
+    timeoutMs?: number,
+  ): Promise<WsSentFrame | WsSendErrorFrame>;
+  /** The answer to request `id`, once it arrived. */
+  answer(id: string | number, timeoutMs?: number): Promise<WsSentFrame | WsSendErrorFrame>;
   ack(upTo: number): void;
   /** Resolves with the close code and reason when the server (or we) close. */
   readonly closed: Promise<{ code: number; reason: string }>;
@@ -69,6 +81,14 @@ export async function connectTestWs(
       check();
     });
   const items = () => frames.flatMap((f) => (f.type === 'item' ? [f.item] : []));
+  const find = (id: string | number) =>
+    frames.find(
+      (f): f is WsSentFrame | WsSendErrorFrame => (f.type === 'sent' || f.type === 'send_error') && f.id === id,
+    );
+  const answerTo = async (id: string | number, ms?: number) => {
+    await waitFor(() => find(id) !== undefined, ms);
+    return find(id) as WsSentFrame | WsSendErrorFrame;
+  };
   const client: TestWsClient = {
     frames,
     items,
@@ -78,6 +98,18 @@ export async function connectTestWs(
       return items();
     },
     send: (frame) => socket.send(JSON.stringify(frame)),
+    sendBurst(list) {
+      // ws keeps the net.Socket as `_socket` (not in its types): cork it so the frames leave together.
+      const tcp = (socket as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
+      tcp?.cork();
+      for (const frame of list) socket.send(JSON.stringify(frame));
+      tcp?.uncork();
+    },
+    async request(frame, ms) {
+      socket.send(JSON.stringify(frame));
+      return answerTo(frame.id, ms);
+    },
+    answer: (id, ms) => answerTo(id, ms),
     ack: (upTo) => socket.send(JSON.stringify({ type: 'ack', upTo })),
     closed,
     async close() {

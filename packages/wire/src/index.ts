@@ -136,6 +136,7 @@ export { createValidator, parseWire } from './validate.js';
 export type { Validation, Validator } from './validate.js';
 export {
   WS_MAX_CLIENT_FRAME_BYTES,
+  WS_MAX_SEND_FRAME_BYTES,
   WsAckFrame,
   WsAuthFrame,
   WsChallengeFrame,
@@ -143,6 +144,10 @@ export {
   WsErrorFrame,
   WsItemFrame,
   WsReadyFrame,
+  WsRequestId,
+  WsSendErrorFrame,
+  WsSendFrame,
+  WsSentFrame,
   WsServerFrame,
 } from './ws.js';
 export { deriveAccountId } from './account-id.js';

@@ -45,6 +45,10 @@ export const LIMITS = {
   nonceWindowMs: 600_000,
   /** An unauthenticated WebSocket is closed after this (ms). */
   wsAuthTimeoutMs: 10_000,
+  /** Longest string `id` of a WebSocket request frame (`send`). */
+  wsRequestIdMaxChars: 64,
+  /** Unanswered `send` frames one WebSocket may have; one more is refused with `rate.limited`. */
+  wsMaxInFlightSends: 64,
 } as const;
 
 /** Length in characters of the unpadded base64url encoding of `bytes` bytes (RFC 4648 §5). */

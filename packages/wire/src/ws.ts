@@ -1,8 +1,9 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { base64UrlExact } from './base64url.js';
 import { ErrorBody } from './errors.js';
-import { DeviceId, Seq, Signature } from './ids.js';
-import { LIMITS } from './limits.js';
+import { SendMessageRequest, SendMessageResponse } from './groups.js';
+import { ClientMessageId, DeviceId, GroupId, Seq, Signature } from './ids.js';
+import { BODY_LIMITS, base64UrlLength, LIMITS } from './limits.js';
 import { QueueItem } from './queue.js';
 
 const strict = { additionalProperties: false } as const;
@@ -26,7 +27,46 @@ export type WsItemFrame = Static<typeof WsItemFrame>;
 export const WsErrorFrame = Type.Object({ type: Type.Literal('error'), error: ErrorBody.properties.error }, strict);
 export type WsErrorFrame = Static<typeof WsErrorFrame>;
 
-export const WsServerFrame = Type.Union([WsChallengeFrame, WsReadyFrame, WsItemFrame, WsErrorFrame]);
+/**
+ * The client's id of one request frame (a `send`), echoed in its answer: a short string or a
+ * non-negative safe integer, chosen by the client (unique among its unanswered requests).
+ */
+export const WsRequestId = Type.Union([
+  Type.String({ minLength: 1, maxLength: LIMITS.wsRequestIdMaxChars, pattern: '^[A-Za-z0-9_.:-]+$' }),
+  Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
+]);
+export type WsRequestId = Static<typeof WsRequestId>;
+
+/** Server → client: the answer to `send` `id`: the same body as `POST /v1/groups/:groupId/messages`' 200. */
+export const WsSentFrame = Type.Object(
+  {
+    type: Type.Literal('sent'),
+    id: WsRequestId,
+    seq: SendMessageResponse.properties.seq,
+    franking: SendMessageResponse.properties.franking,
+  },
+  strict,
+);
+export type WsSentFrame = Static<typeof WsSentFrame>;
+
+/**
+ * Server → client: `send` `id` was refused; `error` is exactly what the HTTP route would have
+ * answered (`{ code, message, detail? }`, the same stable codes). The socket stays open.
+ */
+export const WsSendErrorFrame = Type.Object(
+  { type: Type.Literal('send_error'), id: WsRequestId, error: ErrorBody.properties.error },
+  strict,
+);
+export type WsSendErrorFrame = Static<typeof WsSendErrorFrame>;
+
+export const WsServerFrame = Type.Union([
+  WsChallengeFrame,
+  WsReadyFrame,
+  WsItemFrame,
+  WsErrorFrame,
+  WsSentFrame,
+  WsSendErrorFrame,
+]);
 export type WsServerFrame = Static<typeof WsServerFrame>;
 
 /** Client → server: the answer to the challenge. */
@@ -40,8 +80,31 @@ export type WsAuthFrame = Static<typeof WsAuthFrame>;
 export const WsAckFrame = Type.Object({ type: Type.Literal('ack'), upTo: Seq }, strict);
 export type WsAckFrame = Static<typeof WsAckFrame>;
 
-export const WsClientFrame = Type.Union([WsAuthFrame, WsAckFrame]);
+/**
+ * Client → server, once `ready`: send an MLS message to a group, exactly as
+ * `POST /v1/groups/:groupId/messages` with body `{ clientMessageId, message }` (the socket's
+ * authentication stands in for the request signature; docs/protocol.md §Live push).
+ */
+export const WsSendFrame = Type.Object(
+  {
+    type: Type.Literal('send'),
+    id: WsRequestId,
+    groupId: GroupId,
+    clientMessageId: ClientMessageId,
+    message: SendMessageRequest.properties.message,
+  },
+  strict,
+);
+export type WsSendFrame = Static<typeof WsSendFrame>;
+
+export const WsClientFrame = Type.Union([WsAuthFrame, WsAckFrame, WsSendFrame]);
 export type WsClientFrame = Static<typeof WsClientFrame>;
 
-/** Largest client frame the server reads (bytes). */
+/** Largest client frame before authentication, and of every frame but `send` (bytes). */
 export const WS_MAX_CLIENT_FRAME_BYTES = 4096;
+/**
+ * Largest `send` frame (bytes): the HTTP send route's body limit plus the frame's own fields
+ * (type, id, groupId). A larger frame is refused with `request.too_large`.
+ */
+export const WS_MAX_SEND_FRAME_BYTES =
+  BODY_LIMITS.message + base64UrlLength(LIMITS.groupIdMaxBytes) + LIMITS.wsRequestIdMaxChars + 128;

@@ -5,7 +5,6 @@ import {
   errorBody,
   errorStatus,
   OCTET_STREAM,
-  WS_MAX_CLIENT_FRAME_BYTES,
   BODY_LIMITS,
   routes,
   type WireError,
@@ -27,9 +26,9 @@ import { queueRoutes } from './routes/queue.js';
 import { reportRoutes } from './routes/reports.js';
 import { logRoutes } from '../log/routes.js';
 import { evidenceRoutes } from '../evidence/routes.js';
-import { RateLimiter, type TakeResult, takeEach } from './rate-limit.js';
+import { type CallerLimiter, RateLimiter, rateLimited, type TakeResult, takeEach } from './rate-limit.js';
 import { SignatureVerifier } from './signature.js';
-import { type WsSession, wsRoutes } from './ws.js';
+import { WS_MAX_PAYLOAD_BYTES, type WsSession, wsRoutes } from './ws.js';
 import { webStaticRoutes } from './web-static.js';
 
 /**
@@ -58,8 +57,15 @@ export async function buildApp(
   const enforce = (taken: TakeResult, reply: { header(name: string, value: string): unknown }): void => {
     if (taken.ok) return;
     reply.header('retry-after', String(taken.retryAfterSeconds));
-    throw wireError('rate.limited', 'too many requests: retry later', { retryAfterSeconds: taken.retryAfterSeconds });
+    throw rateLimited(taken.retryAfterSeconds);
   };
+  // Per device and per account (summed over its devices): charged both or neither. The same
+  // buckets count signed requests and WebSocket sends.
+  const limitCaller: CallerLimiter = (deviceId, accountId) =>
+    takeEach([
+      [deviceLimiter, deviceId],
+      [perAccountLimiter, accountId],
+    ]);
 
   // Unauthenticated account creation is limited per client address before its body is parsed.
   // The address is the TCP peer: behind a reverse proxy every client shares the proxy's bucket.
@@ -119,14 +125,7 @@ export async function buildApp(
     // Counted only once the signature verified, so a forged request cannot drain another
     // device's bucket. A refused request still spends its nonce (the error handler), so it
     // cannot be replayed after the refill.
-    // Per device and per account (summed over its devices): charged both or neither.
-    enforce(
-      takeEach([
-        [deviceLimiter, auth.deviceId],
-        [perAccountLimiter, auth.accountId],
-      ]),
-      reply,
-    );
+    enforce(limitCaller(auth.deviceId, auth.accountId), reply);
     if (request.routeOptions.config.recordsNonceInWrite !== true) {
       await ctx.writer.submit(async () => undefined, { nonce: auth.nonce });
     }
@@ -171,7 +170,7 @@ export async function buildApp(
     );
   });
 
-  await app.register(websocket, { options: { maxPayload: WS_MAX_CLIENT_FRAME_BYTES } });
+  await app.register(websocket, { options: { maxPayload: WS_MAX_PAYLOAD_BYTES } });
   healthRoutes(app, ctx);
   accountRoutes(app, ctx);
   keyPackageRoutes(app, ctx);
@@ -183,7 +182,7 @@ export async function buildApp(
   logRoutes(app, ctx.db, ctx.log);
   evidenceRoutes(app, ctx.db);
   moderationRoutes(app, ctx, new ModerationService(ctx.config.moderation));
-  const sessions = wsRoutes(app, ctx, verifier);
+  const sessions = wsRoutes(app, ctx, verifier, limitCaller);
   if (ctx.config.webDir !== undefined) webStaticRoutes(app, ctx.config.webDir);
   return { app, sessions };
 }

@@ -1,4 +1,5 @@
 import type { Clock } from '@fulcrum/common';
+import { type WireError, wireError } from '@fulcrum/wire';
 
 /** One token bucket's shape: it holds at most `burst` tokens and gains `perSecond` a second. */
 export interface BucketOptions {
@@ -108,3 +109,11 @@ export function takeEach(buckets: readonly (readonly [RateLimiter | undefined, s
   for (const [limiter, key] of buckets) limiter?.take(key);
   return { ok: true };
 }
+
+/** The `rate.limited` refusal (HTTP adds the `retry-after` header; the WebSocket answers it in a `send_error`). */
+export function rateLimited(retryAfterSeconds: number): WireError {
+  return wireError('rate.limited', 'too many requests: retry later', { retryAfterSeconds });
+}
+
+/** Charges one request to its device's and its account's buckets (both or neither): `takeEach` of the two. */
+export type CallerLimiter = (deviceId: string, accountId: string) => TakeResult;

@@ -1,25 +1,45 @@
-import { encodeBase64Url, randomBytes } from '@fulcrum/common';
+import { encodeBase64Url, isFulcrumError, randomBytes } from '@fulcrum/common';
 import {
   createValidator,
+  errorBody,
+  errorStatus,
   LIMITS,
   type QueueItem,
+  type SendMessageResponse,
   WS_CLOSE,
+  WS_MAX_CLIENT_FRAME_BYTES,
+  WS_MAX_SEND_FRAME_BYTES,
   WS_PATH,
   type WireErrorCode,
   WsClientFrame,
+  WsRequestId,
+  WsSendFrame,
   type WsServerFrame,
+  wireError,
   wsAuthSigningInput,
 } from '@fulcrum/wire';
 import type { WebSocket } from '@fastify/websocket';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { BusEvent, Unsubscribe } from '../bus/bus.js';
+import { findDeviceWithStanding, refuseSuspended } from '../moderation/sanctions.js';
 import { findDeviceForAuth } from '../store/accounts.js';
 import { ackQueue, fetchQueue } from '../store/queue.js';
 import type { AppContext } from './context.js';
+import { describeInternalError, toWireError } from './errors.js';
 import { fieldBytes } from './fields.js';
+import { type CallerLimiter, rateLimited } from './rate-limit.js';
+import { submitSend } from './send-message.js';
 import type { SignatureVerifier } from './signature.js';
 
 const validateFrame = createValidator(WsClientFrame);
+const validateSend = createValidator(WsSendFrame);
+const validateRequestId = createValidator(WsRequestId);
+/**
+ * The largest frame the WebSocket layer reads: a `send` frame over `WS_MAX_SEND_FRAME_BYTES`
+ * but under this is still read, so that it can be refused with `request.too_large` in a
+ * `send_error`; anything larger is closed by `ws` itself with 1009 (message too big).
+ */
+export const WS_MAX_PAYLOAD_BYTES = WS_MAX_SEND_FRAME_BYTES + 64 * 1024;
 const PAGE = LIMITS.queuePageMax;
 const PING_INTERVAL_MS = 30_000;
 /**
@@ -40,8 +60,11 @@ export class WsSession {
   readonly #verifier: SignatureVerifier;
   readonly #log: FastifyBaseLogger;
   readonly #onEnd: (s: WsSession) => void;
+  readonly #limitCaller: CallerLimiter;
   readonly #nonce = encodeBase64Url(randomBytes(LIMITS.wsChallengeBytes));
   #deviceId: string | undefined;
+  /** `send` frames read and not yet answered. */
+  #inFlight = 0;
   #state: 'challenge' | 'authenticating' | 'ready' | 'closed' = 'challenge';
   #lastSent = 0;
   #pumping = false;
@@ -56,12 +79,14 @@ export class WsSession {
     verifier: SignatureVerifier,
     log: FastifyBaseLogger,
     onEnd: (s: WsSession) => void,
+    limitCaller: CallerLimiter,
   ) {
     this.#socket = socket;
     this.#ctx = ctx;
     this.#verifier = verifier;
     this.#log = log;
     this.#onEnd = onEnd;
+    this.#limitCaller = limitCaller;
   }
 
   start(): void {
@@ -135,6 +160,18 @@ export class WsSession {
       this.close(WS_CLOSE.badFrame, 'request.malformed_json', 'frames are JSON text');
       return;
     }
+    if (typeof frame === 'object' && frame !== null && (frame as { type?: unknown }).type === 'send') {
+      this.#onSendFrame(frame, data.length);
+      return;
+    }
+    if (data.length > WS_MAX_CLIENT_FRAME_BYTES) {
+      this.close(
+        WS_CLOSE.badFrame,
+        'request.too_large',
+        `frames other than send are at most ${WS_MAX_CLIENT_FRAME_BYTES} bytes`,
+      );
+      return;
+    }
     const checked = validateFrame(frame);
     if (!checked.ok) {
       this.close(WS_CLOSE.badFrame, 'request.invalid', `invalid frame at ${checked.path}`);
@@ -150,6 +187,95 @@ export class WsSession {
     } else {
       this.close(WS_CLOSE.badFrame, 'request.invalid', `unexpected ${f.type} frame`);
     }
+  }
+
+  /**
+   * A `send` frame (docs/protocol.md §Live push): answered `sent` or `send_error` with its `id`,
+   * with exactly the checks and the commit of `POST /v1/groups/:groupId/messages`, in the same
+   * order: size, the device and its account's standing (as `authenticate` does for a signed
+   * request; no signature or nonce: the socket's challenge authenticated the device), the rate
+   * limits, the schema, then `submitSend`. Only a frame whose `id` cannot be read closes the
+   * socket (4400): there is nothing to answer.
+   */
+  #onSendFrame(frame: object, bytes: number): void {
+    const idCheck = validateRequestId((frame as { id?: unknown }).id);
+    if (!idCheck.ok) {
+      this.close(WS_CLOSE.badFrame, 'request.invalid', 'invalid frame at /id');
+      return;
+    }
+    const id = idCheck.value;
+    if (this.#state !== 'ready') {
+      if (bytes > WS_MAX_CLIENT_FRAME_BYTES) {
+        this.close(WS_CLOSE.badFrame, 'request.too_large', 'frames before authentication are at most 4096 bytes');
+      } else {
+        this.#answerError(id, wireError('auth.missing', 'answer the challenge and wait for ready before sending'));
+      }
+      return;
+    }
+    if (bytes > WS_MAX_SEND_FRAME_BYTES) {
+      this.#answerError(
+        id,
+        wireError('request.too_large', 'the send frame is over its limit', { limit: WS_MAX_SEND_FRAME_BYTES }),
+      );
+      return;
+    }
+    // Refused without being read: bounds the memory and work one socket can hold (a client
+    // waits for answers, or opens no more than it may have in flight).
+    const max = this.#ctx.config.wsMaxInFlightSends;
+    if (this.#inFlight >= max) {
+      this.#answerError(
+        id,
+        wireError('rate.limited', 'too many unanswered sends on this socket: wait for an answer', {
+          retryAfterSeconds: 1,
+          maxInFlight: max,
+        }),
+      );
+      return;
+    }
+    this.#inFlight++;
+    this.#handleSend(frame).then(
+      (answer) => {
+        this.#inFlight--;
+        this.#send(
+          answer.franking === undefined ? { type: 'sent', id, seq: answer.seq } : { type: 'sent', id, ...answer },
+        );
+      },
+      (err: unknown) => {
+        this.#inFlight--;
+        this.#answerError(id, err);
+        // As the bus would: a revoked device keeps no socket.
+        if (isFulcrumError(err, 'auth.device_revoked')) {
+          this.close(WS_CLOSE.revoked, 'auth.device_revoked', 'this device was revoked');
+        }
+      },
+    );
+  }
+
+  async #handleSend(frame: object): Promise<SendMessageResponse> {
+    const deviceId = this.#deviceId as string;
+    const now = this.#ctx.config.clock.now();
+    // What `authenticate` checks on every signed request: the device (revoked meanwhile, and
+    // the bus event not here yet) and its account's standing, in one query.
+    const device = await findDeviceWithStanding(this.#ctx.db.kysely, deviceId, now);
+    if (device === undefined) throw wireError('auth.unknown_device', 'no such device');
+    if (device.revoked) throw wireError('auth.device_revoked', 'this device was revoked');
+    refuseSuspended(device.sanctions);
+    const taken = this.#limitCaller(deviceId, device.accountId);
+    if (!taken.ok) throw rateLimited(taken.retryAfterSeconds);
+    const checked = validateSend(frame);
+    if (!checked.ok) throw wireError('request.invalid', `invalid ${checked.path}`, { path: checked.path });
+    return submitSend(this.#ctx, { deviceId }, checked.value.groupId, checked.value);
+  }
+
+  /** Answers `send` `id` with the error the HTTP route would have answered (a 500 reveals nothing). */
+  #answerError(id: string | number, err: unknown): void {
+    const wire = toWireError(err);
+    if (errorStatus(wire.code) >= 500 && wire.code !== 'service.unavailable') {
+      this.#log.error({ route: 'ws send', err: describeInternalError(err) }, 'internal error');
+    } else {
+      this.#log.debug({ route: 'ws send', code: wire.code }, 'send refused');
+    }
+    this.#send({ type: 'send_error', id, error: errorBody(wire).error });
   }
 
   #fail(err: unknown): void {
@@ -258,10 +384,15 @@ export class WsSession {
 }
 
 /** Registers `GET /v1/ws`; returns the live sessions (closed by the server on shutdown). */
-export function wsRoutes(app: FastifyInstance, ctx: AppContext, verifier: SignatureVerifier): Set<WsSession> {
+export function wsRoutes(
+  app: FastifyInstance,
+  ctx: AppContext,
+  verifier: SignatureVerifier,
+  limitCaller: CallerLimiter,
+): Set<WsSession> {
   const sessions = new Set<WsSession>();
   app.get(WS_PATH, { websocket: true }, (socket, request) => {
-    const session = new WsSession(socket, ctx, verifier, request.log, (s) => sessions.delete(s));
+    const session = new WsSession(socket, ctx, verifier, request.log, (s) => sessions.delete(s), limitCaller);
     sessions.add(session);
     session.start();
   });

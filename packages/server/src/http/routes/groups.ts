@@ -7,12 +7,12 @@ import {
   wireError,
 } from '@fulcrum/wire';
 import type { FastifyInstance } from 'fastify';
-import { frankingTime } from '../../franking/franking-keys.js';
-import { applyCommit, createGroup, getGroup, type MessageInput, sendMessage } from '../../store/groups.js';
+import { applyCommit, createGroup, getGroup } from '../../store/groups.js';
 import { refuseRestricted } from '../../moderation/sanctions.js';
 import { routeOptions } from '../route-options.js';
 import type { AppContext } from '../context.js';
 import { callerOf, fieldBytes } from '../fields.js';
+import { submitSend } from '../send-message.js';
 
 /** Groups: creation, roster, ordered commits and messages (docs/protocol.md §Groups). */
 export function groupRoutes(app: FastifyInstance, ctx: AppContext): void {
@@ -83,31 +83,7 @@ export function groupRoutes(app: FastifyInstance, ctx: AppContext): void {
     routeOptions(routes.sendMessage, { recordsNonceInWrite: true }),
     async (request) => {
       const caller = callerOf(request);
-      const groupIdBytes = fieldBytes(request.params.groupId, '/groupId');
-      const message = fieldBytes(request.body.message, '/message');
-      fieldBytes(request.body.clientMessageId, '/clientMessageId');
-      const read = ctx.mls.readMessage(message, groupIdBytes);
-      let now = ctx.config.clock.now();
-      let franking: MessageInput['franking'];
-      if (read.kind === 'application') {
-        const key = await ctx.franking.current(now);
-        now = frankingTime(key, now);
-        franking = { commitment: read.commitment, groupIdBytes, key };
-      }
-      return ctx.writer.submit(
-        (tx) =>
-          sendMessage(tx, {
-            groupId: request.params.groupId,
-            senderDeviceId: caller.deviceId,
-            clientMessageId: request.body.clientMessageId,
-            epoch: read.epoch,
-            kind: read.kind,
-            message,
-            now,
-            ...(franking === undefined ? {} : { franking }),
-          }),
-        { nonce: caller.nonce },
-      );
+      return submitSend(ctx, caller, request.params.groupId, request.body);
     },
   );
 }
