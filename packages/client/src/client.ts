@@ -251,7 +251,7 @@ export class FulcrumClient {
     const kt =
       options.keyTransparency === false
         ? undefined
-        : new KeyTransparency(options.transport, options.store, random, options.keyTransparency ?? {});
+        : new KeyTransparency(options.transport, options.store, random, options.keyTransparency ?? {}, clock);
     const directory = new KeyDirectoryCache(api, options.store, clock, kt);
     const mls = await createMlsClient({
       directory,

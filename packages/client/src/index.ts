@@ -66,5 +66,5 @@ export type {
 export type { MessageDirection, MessageStatus } from './records.js';
 export { KeyDirectoryCache } from './directory.js';
 export type { DirectoryAccount, DirectoryDevice } from './directory.js';
-export { KeyTransparency } from './key-transparency.js';
+export { DEFAULT_MAX_CHECKPOINT_AGE_MS, KeyTransparency } from './key-transparency.js';
 export type { KeyTransparencyOptions, KeyTransparencyReport } from './key-transparency.js';

@@ -9,12 +9,16 @@
  * (`GET /log/kt/account/<id>`), and every checkpoint seen must be consistent with the last one
  * this client verified (proved from tiles; `tlog.rollback` / `tlog.fork_detected` otherwise).
  * The verifier key is the `logKey` option, or `/log/key` trusted on first use and pinned.
+ * With a witness policy, every checkpoint must also carry a quorum of witness cosignatures no
+ * older than `maxCheckpointAgeMs` by this client's clock (`tlog.stale_checkpoint` otherwise), so
+ * a server cannot freeze this client on an old, honestly cosigned view for longer than that.
  *
  * The own-account history reads the whole log from its tiles (verified against the checkpoint),
  * obtains this account's label by RFC 9497 VOPRF (`POST /log/kt/label`, DLEQ proof checked
  * against the logged `kt.label_key`), and folds it with `accountHistory`.
  */
 import {
+  type Clock,
   constantTimeEqual,
   decodeBase64Url,
   encodeBase64Url,
@@ -31,6 +35,8 @@ import {
   blindAccountName,
   createConsistencyProof,
   createTileHashReader,
+  type CosignatureFreshness,
+  DEFAULT_MAX_FUTURE_SKEW_MS,
   type DecodedLogEntry,
   DEVICE_KEY_ENTRY,
   DEVICE_REVOKED_ENTRY,
@@ -86,7 +92,26 @@ export interface KeyTransparencyOptions {
    * the log's own signature suffices (the earlier behaviour).
    */
   readonly witnessPolicy?: string | Uint8Array | TlogPolicy;
+  /**
+   * Freeze protection, with a `witnessPolicy` (default `DEFAULT_MAX_CHECKPOINT_AGE_MS`, 24 h):
+   * a witness counts toward the policy's quorum only if its cosignature timestamp is at most
+   * this old by the client's `Clock` — a cosignature states that, at that time, the checkpoint
+   * was the newest the witness had seen (c2sp.org/tlog-cosignature). A checkpoint whose quorum
+   * is met only by older (or future-dated) cosignatures is refused with `tlog.stale_checkpoint`,
+   * so a server (or a network attacker) cannot keep this client on an old view — hiding a device
+   * added since — for longer than this. `false` turns the check off. Without a policy (or with
+   * `quorum none`) there is no signed time to check and this option has no effect.
+   */
+  readonly maxCheckpointAgeMs?: number | false;
+  /**
+   * How far in the future a cosignature timestamp may be and still count (witness clocks ahead
+   * of this one). Default `DEFAULT_MAX_FUTURE_SKEW_MS` (5 min).
+   */
+  readonly maxClockSkewMs?: number;
 }
+
+/** Default `KeyTransparencyOptions.maxCheckpointAgeMs`: 24 hours. */
+export const DEFAULT_MAX_CHECKPOINT_AGE_MS = 24 * 60 * 60 * 1000;
 
 /** The last checkpoint this client verified (table `kt`, key `checkpoint`). */
 interface StoredCheckpoint {
@@ -192,6 +217,8 @@ export class KeyTransparency {
   readonly #labels = new Map<string, Uint8Array>();
   #verifier: NoteVerifier | undefined;
   readonly #policy: TlogPolicy | undefined;
+  /** The freshness window without its `now` (undefined: the check is off). */
+  readonly #freshness: Omit<CosignatureFreshness, 'now'> | undefined;
   /** Serialises checkpoint updates (two checks must not race on the stored checkpoint). */
   #checkpointLock: Promise<unknown> = Promise.resolve();
 
@@ -199,13 +226,19 @@ export class KeyTransparency {
     private readonly transport: Transport,
     private readonly store: ClientStore,
     private readonly random: Random,
-    private readonly options: KeyTransparencyOptions = {},
+    private readonly options: KeyTransparencyOptions,
+    private readonly clock: Clock,
   ) {
     this.#source = new LogSource(transport);
     const p = options.witnessPolicy;
     // A malformed policy is a configuration error: it throws tlog.policy_malformed here.
     this.#policy =
       p === undefined ? undefined : typeof p === 'string' || p instanceof Uint8Array ? parseTlogPolicy(p) : p;
+    const maxAgeMs = options.maxCheckpointAgeMs ?? DEFAULT_MAX_CHECKPOINT_AGE_MS;
+    const maxFutureSkewMs = options.maxClockSkewMs ?? DEFAULT_MAX_FUTURE_SKEW_MS;
+    if (maxAgeMs !== false && !(maxAgeMs > 0)) throw new RangeError('maxCheckpointAgeMs must be > 0 or false');
+    if (!(maxFutureSkewMs >= 0)) throw new RangeError('maxClockSkewMs must be >= 0');
+    this.#freshness = maxAgeMs === false ? undefined : { maxAgeMs, maxFutureSkewMs };
   }
 
   /** The log's verifier: the `logKey` option, else the pinned `/log/key` (pinned on first use). */
@@ -243,8 +276,15 @@ export class KeyTransparency {
     ) {
       throw tlogError('tlog.policy_unknown_log', 'the witness policy does not list this log’s key');
     }
-    // c2sp.org/tlog-policy: the log's signature, then a quorum of valid witness cosignatures.
-    return (note) => verifyCheckpointWithPolicy(note, policy, { extraLogs: [verifier], origin: verifier.name });
+    // c2sp.org/tlog-policy: the log's signature, then a quorum of valid witness cosignatures,
+    // counted only if recent by our clock (tlog.stale_checkpoint: a possible freeze).
+    const window = this.#freshness;
+    return (note) =>
+      verifyCheckpointWithPolicy(note, policy, {
+        extraLogs: [verifier],
+        origin: verifier.name,
+        ...(window === undefined ? {} : { freshness: { ...window, now: this.clock.now() } }),
+      });
   }
 
   async #known(): Promise<StoredCheckpoint | undefined> {
