@@ -1,7 +1,9 @@
 import { encodeLogEntry, type LogEntryEnvelope } from '@fulcrum/tlog';
+import { CompiledQuery } from 'kysely';
 import { type StagedWrites, type Tx, toDbBytes } from '../db/database.js';
+import type { Dialect } from '../db/schema.js';
 
-/** Rows per multi-row INSERT (4 parameters each: far below SQLite's and PostgreSQL's limits). */
+/** Rows per multi-row INSERT on PostgreSQL (4 parameters each: far below its limit). */
 const INSERT_CHUNK = 500;
 
 interface StagedRow {
@@ -68,20 +70,52 @@ class StagedLogEntries implements StagedWrites {
         .where('id', '=', 1)
         .execute();
     }
-    for (let k = 0; k < this.#rows.length; k += INSERT_CHUNK) {
-      await tx.db
-        .insertInto('log_entries')
-        .values(
-          this.#rows.slice(k, k + INSERT_CHUNK).map((r) => ({
-            idx: r.idx,
-            entry: toDbBytes(r.bytes),
-            subject: r.subject,
-            created_at: r.time,
-          })),
-        )
-        .execute();
+    const rows = this.#rows;
+    for (let k = 0; k < rows.length; ) {
+      const n = chunkSize(tx.dialect, rows.length - k);
+      const params: unknown[] = [];
+      for (let j = k; j < k + n; j++) {
+        const r = rows[j] as StagedRow;
+        params.push(r.idx, toDbBytes(r.bytes), r.subject, r.time);
+      }
+      await tx.db.executeQuery(CompiledQuery.raw(insertText(tx.dialect, n), params));
+      k += n;
     }
   }
+}
+
+/**
+ * Rows in the next INSERT. PostgreSQL: as many as fit a chunk (one round trip each). SQLite: the
+ * largest power of 4 up to 256, so the statement cache (keyed by SQL text, `cachingStatements`)
+ * holds at most five texts of this insert, not one per batch size; extra statements cost no
+ * round trip there.
+ */
+function chunkSize(dialect: Dialect, left: number): number {
+  if (dialect === 'postgres') return Math.min(left, INSERT_CHUNK);
+  let n = 256;
+  while (n > left) n /= 4;
+  return n;
+}
+
+const insertTexts = new Map<string, string>();
+
+/**
+ * `INSERT INTO log_entries … VALUES` with `rows` rows, built once per size: a plain compiled
+ * statement, as Kysely's builder cost more than the insert itself per batch (bench/tlog profile).
+ */
+function insertText(dialect: Dialect, rows: number): string {
+  const key = `${dialect}:${rows}`;
+  let text = insertTexts.get(key);
+  if (text === undefined) {
+    const tuples: string[] = [];
+    for (let j = 0; j < rows; j++) {
+      const p = (c: number) => (dialect === 'postgres' ? `$${4 * j + c}` : '?');
+      tuples.push(`(${p(1)}, ${p(2)}, ${p(3)}, ${p(4)})`);
+    }
+    text = `insert into "log_entries" ("idx", "entry", "subject", "created_at") values ${tuples.join(', ')}`;
+    insertTexts.set(key, text);
+  }
+  return text;
 }
 
 const SEQUENCER = {};
