@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerAuthorityCommands } from './commands/authority.js';
+import { registerBlockCommands } from './commands/blocks.js';
 import { registerClientCommands } from './commands/client.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerEvidenceCommands } from './commands/evidence.js';
@@ -19,6 +20,7 @@ export function createProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerAuthorityCommands(program);
+  registerBlockCommands(program);
   registerClientCommands(program);
   registerDemoCommand(program);
   registerEvidenceCommands(program);
