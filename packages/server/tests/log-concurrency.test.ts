@@ -1,7 +1,8 @@
 /**
  * Two server processes' worth of sequencers and integrators on one PostgreSQL schema: every
- * acknowledged append is in the log exactly once, and every checkpoint either server published
- * during the race is consistent with the final one (the integrators' compare-and-set).
+ * acknowledged append is in the log exactly once and the log is gap-free (ordinary and staged-only
+ * appends, some refused, racing on both), and every checkpoint either server published during the
+ * race is consistent with the final one (the integrators' compare-and-set).
  */
 import { startTestPlatform, type TestPlatform } from '@fulcrum/testkit';
 import {
@@ -12,7 +13,7 @@ import {
   verifyTiledLog,
 } from '@fulcrum/tlog';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendLogEntry, type RunningServer, startServer, WriteQueue } from '../src/index.js';
+import { appendLogEntry, type RunningServer, startServer, type Tx, WriteQueue } from '../src/index.js';
 
 function httpSource(base: string): TileSource {
   return {
@@ -58,20 +59,29 @@ describe('transparency log with two servers on one PostgreSQL schema', () => {
         await new Promise((r) => setTimeout(r, 3));
       }
     })();
-    const n = 400;
-    const acked = await Promise.all(
-      Array.from({ length: n }, (_, i) =>
-        (writers[i % 2] as WriteQueue).submit((tx) =>
-          appendLogEntry(tx, {
+    // 600 appends over both servers: half ordinary (a savepoint each), half staged-only (no
+    // savepoint: log-only appends); every seventh of either kind is refused after appending.
+    const total = 600;
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: total }, (_, i) => {
+        const run = async (tx: Tx) => {
+          const appended = await appendLogEntry(tx, {
             kind: 'test.race',
             version: 1,
             time: 1_767_225_600_000,
             body: new Uint8Array([i & 0xff, i >> 8]),
-          }),
-        ),
-      ),
+          });
+          if (i % 7 === 3) throw new Error('refused');
+          return appended;
+        };
+        const writer = writers[i % 2] as WriteQueue;
+        return i % 4 < 2 ? writer.submit(run, { stagedOnly: true }) : writer.submit(run);
+      }),
     );
     await Promise.all(writers.map((w) => w.close()));
+    const acked = outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
+    const n = acked.length;
+    expect(n).toBe(Array.from({ length: total }, (_, i) => i).filter((i) => i % 7 !== 3).length);
     await p.server.log.integrator.integrateAll();
     await second.log.integrator.integrateAll();
     polling = false;
@@ -86,7 +96,8 @@ describe('transparency log with two servers on one PostgreSQL schema', () => {
     const size = final.checkpoint.checkpoint.size;
     expect(size).toBe(1 + n); // kt.label_key + the appends
     for (const a of acked) expect(Buffer.from(entries.get(a.index)!).equals(Buffer.from(a.bytes))).toBe(true);
-    expect(new Set(acked.map((a) => a.index)).size).toBe(n);
+    // Gap-free: the acknowledged appends hold exactly indices 1..n (0 is kt.label_key).
+    expect(acked.map((a) => a.index).sort((x, y) => x - y)).toEqual(Array.from({ length: n }, (_, k) => k + 1));
 
     const distinct = [...new Set(seen)].map((note) => verify(note).checkpoint);
     expect(distinct.length).toBeGreaterThan(2);
