@@ -6,8 +6,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestPlatform, type TestPlatform } from '@fulcrum/testkit';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { runCli } from '../src/main.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCliAs } from './run-cli.js';
 
 let platform: TestPlatform;
 let root: string;
@@ -22,31 +22,7 @@ afterAll(async () => {
   if (root) await rm(root, { recursive: true, force: true });
 });
 
-async function cli(user: string, ...args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr += String(chunk);
-    return true;
-  });
-  const before = process.exitCode;
-  try {
-    const code = await runCli(['node', 'fulcrum', ...args, '--server', platform.url, '--data', join(root, user)]);
-    const json = stdout
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
-    return { code, stdout, stderr, json };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-    process.exitCode = before;
-  }
-}
+const cli = (user: string, ...args: string[]) => runCliAs(platform.url, join(root, user), args);
 
 describe('fulcrum report', () => {
   it('reports a received message by its seq, with context and a block', async () => {
