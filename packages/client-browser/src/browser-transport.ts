@@ -11,7 +11,7 @@ import type {
   SocketListener,
   Transport,
 } from '@fulcrum/client';
-import { clientError } from '@fulcrum/client';
+import { readHttpResponse } from '@fulcrum/client';
 import { clientBrowserError } from './errors.js';
 
 export interface BrowserTransportOptions {
@@ -40,30 +40,6 @@ export function parseServerOrigin(server: string): string {
   return url.origin;
 }
 
-async function readLimited(body: ReadableStream<Uint8Array> | null, max: number): Promise<Uint8Array> {
-  if (body === null) return new Uint8Array(0);
-  const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.length;
-    if (total > max) {
-      await reader.cancel();
-      throw clientError('client.bad_response', 'the answer exceeds its size limit', { detail: { limit: max } });
-    }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
-  }
-  return out;
-}
-
 export class BrowserTransport implements Transport {
   readonly origin: string;
   readonly #timeoutMs: number;
@@ -86,19 +62,7 @@ export class BrowserTransport implements Transport {
         credentials: 'omit',
         cache: 'no-store',
       });
-      const declared = res.headers.get('content-length');
-      if (declared !== null && Number(declared) > options.maxResponseBytes) {
-        await res.body?.cancel();
-        throw clientError('client.bad_response', 'the answer exceeds its size limit', {
-          detail: { limit: options.maxResponseBytes },
-        });
-      }
-      const body = await readLimited(res.body, options.maxResponseBytes);
-      const headers: Record<string, string> = {};
-      res.headers.forEach((v, k) => {
-        headers[k.toLowerCase()] = v;
-      });
-      return { status: res.status, headers, body };
+      return await readHttpResponse(res, options.maxResponseBytes);
     } finally {
       clearTimeout(timer);
     }
@@ -117,7 +81,7 @@ export class BrowserTransport implements Transport {
       ws = new WebSocket(url);
     } catch {
       queueMicrotask(() => fireClose(1006, 'connection failed'));
-      return { send() {}, close() {} };
+      return { send: () => false, close() {} };
     }
     // A handshake that never completes (a silent network) counts as a failed connection.
     const handshake = setTimeout(() => {

@@ -14,7 +14,7 @@ import type {
   SocketListener,
   Transport,
 } from '@fulcrum/client';
-import { clientError } from '@fulcrum/client';
+import { readHttpResponse } from '@fulcrum/client';
 import WebSocket from 'ws';
 import { clientNodeError } from './errors.js';
 
@@ -42,30 +42,6 @@ export function parseServerUrl(server: string): URL {
   return url;
 }
 
-async function readLimited(body: ReadableStream<Uint8Array> | null, max: number): Promise<Uint8Array> {
-  if (body === null) return new Uint8Array(0);
-  const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.length;
-    if (total > max) {
-      await reader.cancel();
-      throw clientError('client.bad_response', 'the answer exceeds its size limit', { detail: { limit: max } });
-    }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
-  }
-  return out;
-}
-
 export class NodeTransport implements Transport {
   readonly origin: string;
   private readonly timeoutMs: number;
@@ -87,19 +63,7 @@ export class NodeTransport implements Transport {
         signal: controller.signal,
         redirect: 'error',
       });
-      const declared = res.headers.get('content-length');
-      if (declared !== null && Number(declared) > options.maxResponseBytes) {
-        await res.body?.cancel();
-        throw clientError('client.bad_response', 'the answer exceeds its size limit', {
-          detail: { limit: options.maxResponseBytes },
-        });
-      }
-      const body = await readLimited(res.body, options.maxResponseBytes);
-      const headers: Record<string, string> = {};
-      res.headers.forEach((v, k) => {
-        headers[k.toLowerCase()] = v;
-      });
-      return { status: res.status, headers, body };
+      return await readHttpResponse(res, options.maxResponseBytes);
     } finally {
       clearTimeout(timer);
     }

@@ -12,6 +12,8 @@ export type {
   Transport,
 } from './ports/transport.js';
 export { MemoryClientStore } from './memory-store.js';
+export { readHttpResponse, readLimited } from './read-limited.js';
+export type { StreamedResponse } from './read-limited.js';
 export { decodeCanonicalJson, encodeCanonicalJson } from './canonical-json.js';
 export type { CanonicalValue } from './canonical-json.js';
 export {
