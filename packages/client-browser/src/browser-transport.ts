@@ -81,7 +81,7 @@ export class BrowserTransport implements Transport {
       ws = new WebSocket(url);
     } catch {
       queueMicrotask(() => fireClose(1006, 'connection failed'));
-      return { send: () => false, close() {} };
+      return { send() {}, close() {} };
     }
     // A handshake that never completes (a silent network) counts as a failed connection.
     const handshake = setTimeout(() => {
