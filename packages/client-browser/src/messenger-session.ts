@@ -12,6 +12,8 @@
 import {
   type AccountInfo,
   type AttachmentContent,
+  type BlockedAccountInfo,
+  type BlockReceipt,
   type CallOptions,
   type ConversationInfo,
   FulcrumClient,
@@ -23,6 +25,7 @@ import {
   type ResponseOf,
   type SelfInfo,
   type SendReceipt,
+  type UnblockReceipt,
 } from '@fulcrum/client';
 import { isFulcrumError, utf8Decode, utf8Encode } from '@fulcrum/common';
 import { BrowserTransport } from './browser-transport.js';
@@ -242,6 +245,24 @@ export class MessengerSession {
    */
   report(input: ReportInput): Promise<ReportReceipt> {
     return this.#c.report(input);
+  }
+
+  /** The accounts this account blocks (docs/protocol.md §Blocking), most recent first. */
+  blockedAccounts(): Promise<BlockedAccountInfo[]> {
+    return this.#c.blockedAccounts();
+  }
+
+  /** Blocks an account without a report (idempotent): its messages stop reaching this account. */
+  block(accountId: string): Promise<BlockReceipt> {
+    return this.#c.block(accountId);
+  }
+
+  /**
+   * Lifts a block (idempotent): the SDK first commits an MLS update in the conversations shared
+   * with the account (client README §Blocking), then its new messages arrive again.
+   */
+  unblock(accountId: string): Promise<UnblockReceipt> {
+    return this.#c.unblock(accountId);
   }
 
   /**

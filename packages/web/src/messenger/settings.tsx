@@ -1,6 +1,7 @@
 import type { OwnKeyReport } from '@fulcrum/client-browser';
 import { useState } from 'preact/hooks';
 import { errorSentence } from '../error-text.js';
+import { BlockedAccounts } from './blocked-accounts.js';
 import type { AppContext } from './messenger.js';
 import { getSession } from './session.js';
 import { download } from './util.js';
@@ -106,6 +107,7 @@ export function Settings(props: { ctx: AppContext }) {
           </p>
         )}
       </div>
+      <BlockedAccounts />
       {self.holdsIdentityKey && (
         <form class="card" onSubmit={certify}>
           <h2>Add a device</h2>
