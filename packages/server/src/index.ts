@@ -27,7 +27,7 @@ export { DEFAULT_GROUP_COMMIT, WriteQueue } from './write-queue.js';
 export type { GroupCommitOptions, WriteQueueStats } from './write-queue.js';
 export { LOG_TABLE_NAMES, TransparencyLog } from './log/transparency-log.js';
 export type { TransparencyLogOptions } from './log/transparency-log.js';
-export { parseLogWitnesses, WitnessCollector } from './log/witness-collector.js';
+export { DEFAULT_WITNESS_REFRESH_MS, parseLogWitnesses, WitnessCollector } from './log/witness-collector.js';
 export type { LogWitnessConfig, WitnessCollectorOptions, WitnessStatus } from './log/witness-collector.js';
 export { appendLogEntry } from './log/sequencer.js';
 export { CHECKPOINT_CACHE, IMMUTABLE_CACHE, PARTIAL_CACHE } from './log/routes.js';

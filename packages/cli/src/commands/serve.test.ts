@@ -42,6 +42,10 @@ describe('fulcrum serve', () => {
       serveConfig({ data: dir, port: 0, host: 'h', logLevel: 'info', witnesses: list, witnessQuorum: 1 })
         .transparencyLog,
     ).toEqual({ witnesses: list, witnessQuorum: 1 });
+    expect(
+      serveConfig({ data: dir, port: 0, host: 'h', logLevel: 'info', witnesses: list, witnessRefreshMs: 600_000 })
+        .transparencyLog,
+    ).toEqual({ witnesses: list, witnessRefreshMs: 600_000 });
     expect(serveConfig({ data: dir, port: 0, host: 'h', logLevel: 'info' }).transparencyLog).toBeUndefined();
     for (const bad of [
       `name=w1,key=${key(1)}`, // no url

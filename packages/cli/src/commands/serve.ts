@@ -40,6 +40,8 @@ export interface ServeOptions {
   witnessQuorum?: number;
   /** Serve an unwitnessed checkpoint after this many ms without the quorum (`--witness-fail-open`). */
   witnessFailOpenMs?: number;
+  /** Re-submit an unchanged checkpoint for a fresh cosignature after this many ms (`--witness-refresh`; default 1 h). */
+  witnessRefreshMs?: number;
 }
 
 /**
@@ -113,6 +115,7 @@ export function serveConfig(options: ServeOptions): ServerConfig {
             witnesses: options.witnesses,
             ...(options.witnessQuorum === undefined ? {} : { witnessQuorum: options.witnessQuorum }),
             ...(options.witnessFailOpenMs === undefined ? {} : { witnessFailOpenMs: options.witnessFailOpenMs }),
+            ...(options.witnessRefreshMs === undefined ? {} : { witnessRefreshMs: options.witnessRefreshMs }),
           },
         }),
   };
@@ -198,6 +201,11 @@ export function registerServeCommand(program: Command): void {
       'serve an unwitnessed checkpoint after this long without the quorum (default: never)',
       positive,
     )
+    .option(
+      '--witness-refresh <seconds>',
+      'ask witnesses to re-cosign an unchanged checkpoint this long after their last cosignature, so clients checking its age accept an idle log (default: 3600)',
+      positive,
+    )
     .action(
       async (flags: {
         data?: string;
@@ -212,6 +220,7 @@ export function registerServeCommand(program: Command): void {
         witness?: LogWitnessConfig[];
         witnessQuorum?: number;
         witnessFailOpen?: number;
+        witnessRefresh?: number;
         web?: string;
       }) => {
         if (!LEVELS.includes(flags.logLevel))
@@ -236,6 +245,7 @@ export function registerServeCommand(program: Command): void {
               ...(flags.witness === undefined ? {} : { witnesses: flags.witness }),
               ...(flags.witnessQuorum === undefined ? {} : { witnessQuorum: flags.witnessQuorum }),
               ...(flags.witnessFailOpen === undefined ? {} : { witnessFailOpenMs: flags.witnessFailOpen * 1000 }),
+              ...(flags.witnessRefresh === undefined ? {} : { witnessRefreshMs: flags.witnessRefresh * 1000 }),
             },
             controller.signal,
           );

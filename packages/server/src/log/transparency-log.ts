@@ -27,6 +27,12 @@ export interface TransparencyLogOptions {
   witnessTiming?: Pick<WitnessCollectorOptions, 'requestTimeoutMs' | 'retryMs' | 'maxRetryMs' | 'pollMs'>;
   /** Serve an unwitnessed checkpoint after it waited this long (ms) for the quorum. Default: never. */
   witnessFailOpenMs?: number;
+  /**
+   * Re-submit an unchanged checkpoint to a witness once its cosignature is this old (ms), so the
+   * served cosignature timestamps stay recent on an idle log (clients refuse checkpoints whose
+   * quorum cosigned more than their `maxCheckpointAgeMs`, default 24 h, ago). Default 1 h.
+   */
+  witnessRefreshMs?: number;
 }
 
 /** The `log_*` tables (public log data and the log's keys). */
@@ -80,6 +86,7 @@ export class TransparencyLog {
             ...options.witnessTiming,
             ...(options.witnessQuorum === undefined ? {} : { quorum: options.witnessQuorum }),
             ...(options.witnessFailOpenMs === undefined ? {} : { failOpenMs: options.witnessFailOpenMs }),
+            ...(options.witnessRefreshMs === undefined ? {} : { refreshMs: options.witnessRefreshMs }),
           });
     return new TransparencyLog(keys, integrator, witnesses);
   }

@@ -49,7 +49,19 @@ export interface WitnessCollectorOptions {
   readonly failOpenMs?: number;
   /** How often to look for a checkpoint to submit (ms). Default 100. */
   readonly pollMs?: number;
+  /**
+   * Re-submit the checkpoint a witness already cosigned once its cosignature was stored this
+   * long ago (ms) and the log has not grown since, so the served note keeps carrying recent
+   * cosignature timestamps: clients that bound a checkpoint's age by them (key transparency's
+   * `maxCheckpointAgeMs`, default 24 h) would otherwise refuse an idle log. The witness answers
+   * `old <size>` for its own size and root with a new cosignature (c2sp.org/tlog-witness).
+   * Default 3 600 000 (1 h).
+   */
+  readonly refreshMs?: number;
 }
+
+/** Default `WitnessCollectorOptions.refreshMs`: 1 hour. */
+export const DEFAULT_WITNESS_REFRESH_MS = 60 * 60 * 1000;
 
 /** A configured witness, parsed. */
 interface Witness {
@@ -163,6 +175,7 @@ export class WitnessCollector {
   readonly #maxRetryMs: number;
   readonly #failOpenMs: number | undefined;
   readonly #pollMs: number;
+  readonly #refreshMs: number;
   readonly #logVerifier: NoteVerifier;
   readonly #backoff = new Map<string, Backoff>();
   readonly #abort = new AbortController();
@@ -185,6 +198,8 @@ export class WitnessCollector {
     this.#maxRetryMs = options.maxRetryMs ?? 60_000;
     this.#failOpenMs = options.failOpenMs;
     this.#pollMs = options.pollMs ?? 100;
+    this.#refreshMs = options.refreshMs ?? DEFAULT_WITNESS_REFRESH_MS;
+    if (!(this.#refreshMs > 0)) throw new Error('witness refresh interval must be > 0 ms');
   }
 
   get quorum(): number {
@@ -215,8 +230,9 @@ export class WitnessCollector {
   }
 
   /**
-   * One round: submit the latest checkpoint to every witness that lacks it and is not backing
-   * off, then update the served checkpoint. Exposed for tests and for `stop()`.
+   * One round: submit the latest checkpoint to every witness that lacks it, or whose
+   * cosignature of it is older than `refreshMs`, and is not backing off; then update the served
+   * checkpoint. Exposed for tests and for `stop()`.
    */
   async round(): Promise<void> {
     const latest = await this.#latest();
@@ -226,7 +242,13 @@ export class WitnessCollector {
       this.#witnesses.map(async (w) => {
         const row = rows.get(w.vkey);
         const size = row?.cosigned_size ?? null;
-        if (size !== null && size >= latest.size) return; // it has this one (or a newer one from another process)
+        if (size !== null && size > latest.size) return; // a newer one from another process
+        if (size !== null && size === latest.size) {
+          // It has this one: ask again only to refresh the cosignature's timestamp.
+          const fresh = row?.cosigned_at != null && now - row.cosigned_at < this.#refreshMs;
+          const same = row?.cosigned_root != null && constantTimeEqual(row.cosigned_root, latest.rootHash);
+          if (fresh || !same) return;
+        }
         const backoff = this.#backoff.get(w.vkey);
         if (backoff !== undefined && now < backoff.nextAttemptAt) return;
         await this.#submit(w, latest, size ?? 0);
@@ -395,7 +417,7 @@ export class WitnessCollector {
 
   /**
    * Moves the served checkpoint to `latest` if enough witnesses cosigned it (or it has waited
-   * `failOpenMs`), or adds late cosignatures to the served one at the same size.
+   * `failOpenMs`), or adds late (or refreshed) cosignatures to the served one at the same size.
    */
   async #publish(latest: Latest): Promise<void> {
     const rows = await this.#rows();
@@ -437,11 +459,11 @@ export class WitnessCollector {
         continue; // re-read: another process may have inserted first
       }
       const newer = latest.size > served.size && (quorumMet || failOpen);
-      const moreLines =
-        latest.size === served.size &&
-        constantTimeEqual(served.root_hash, latest.rootHash) &&
-        lines.length > served.cosignatures;
-      if (!newer && !moreLines) return;
+      const same = latest.size === served.size && constantTimeEqual(served.root_hash, latest.rootHash);
+      const moreLines = same && lines.length > served.cosignatures;
+      // As many lines, but not the served ones: a witness re-cosigned (refresh), newer timestamp.
+      const refreshed = same && lines.length === served.cosignatures && note !== served.note;
+      if (!newer && !moreLines && !refreshed) return;
       const moved = await this.#db.kysely
         .updateTable('log_witnessed_checkpoint')
         .set({
@@ -454,6 +476,7 @@ export class WitnessCollector {
         .where('id', '=', 1)
         .where('size', '=', served.size)
         .where('cosignatures', '=', served.cosignatures)
+        .where('note', '=', served.note)
         .executeTakeFirst();
       if (moved.numUpdatedRows === 1n) return;
     }
