@@ -81,7 +81,7 @@ export class BrowserTransport implements Transport {
       ws = new WebSocket(url);
     } catch {
       queueMicrotask(() => fireClose(1006, 'connection failed'));
-      return { send() {}, close() {} };
+      return { send: () => false, close() {} };
     }
     // A handshake that never completes (a silent network) counts as a failed connection.
     const handshake = setTimeout(() => {
@@ -109,7 +109,9 @@ export class BrowserTransport implements Transport {
     };
     return {
       send(text: string) {
-        if (ws.readyState === WebSocket.OPEN) ws.send(text);
+        if (ws.readyState !== WebSocket.OPEN) return false;
+        ws.send(text);
+        return true;
       },
       close(code?: number, reason?: string) {
         if (ws.readyState === WebSocket.CONNECTING || ws.readyState === WebSocket.OPEN) {

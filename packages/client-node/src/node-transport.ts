@@ -96,7 +96,9 @@ export class NodeTransport implements Transport {
     });
     return {
       send(text: string) {
-        if (ws.readyState === WebSocket.OPEN) ws.send(text);
+        if (ws.readyState !== WebSocket.OPEN) return false;
+        ws.send(text);
+        return true;
       },
       close(code?: number, reason?: string) {
         if (ws.readyState === WebSocket.CONNECTING) ws.terminate();

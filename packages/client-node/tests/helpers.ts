@@ -25,6 +25,13 @@ export const DIALECTS = ['sqlite', 'postgres'] as const;
 export type Fault = 'lose-answer' | 'drop' | undefined;
 
 /**
+ * What a socket rule does to one frame the client sends on its live connection: close the
+ * socket instead of sending it (the frame is lost), or send it and close the socket right after
+ * (its answer is most likely lost).
+ */
+export type SocketFault = 'close-instead' | 'close-after' | undefined;
+
+/**
  * A real NodeTransport with fault injection (tessera-style fault tests): a rule may drop a request
  * before it is sent, or send it and lose the answer (as if the connection broke after the server
  * committed). Every request and its status is logged.
@@ -36,6 +43,10 @@ export class FaultyTransport implements Transport {
   rewrite: (req: HttpRequest, res: HttpResponse) => HttpResponse = (_req, res) => res;
   /** Awaited before each request is sent (to hold one back and force a race). */
   beforeSend: (req: HttpRequest) => Promise<void> = async () => {};
+  /** Decides the fate of each frame sent on a live socket (by its parsed JSON). */
+  socketRule: (frame: { type?: string }) => SocketFault = () => undefined;
+  /** The `type` of every frame the client sent on its live sockets, in order. */
+  readonly socketLog: string[] = [];
   private readonly inner: NodeTransport;
 
   constructor(server: string) {
@@ -60,7 +71,22 @@ export class FaultyTransport implements Transport {
   }
 
   connect(path: string, listener: SocketListener): SocketConnection {
-    return this.inner.connect(path, listener);
+    const conn = this.inner.connect(path, listener);
+    return {
+      send: (text: string) => {
+        const frame = JSON.parse(text) as { type?: string };
+        this.socketLog.push(frame.type ?? '?');
+        const fault = this.socketRule(frame);
+        if (fault === 'close-instead') {
+          conn.close(4000, 'injected fault: frame lost');
+          return true; // as if it had been written just before the connection broke
+        }
+        const handed = conn.send(text);
+        if (fault === 'close-after') conn.close(4000, 'injected fault: connection lost');
+        return handed;
+      },
+      close: (code?: number, reason?: string) => conn.close(code, reason),
+    };
   }
 }
 

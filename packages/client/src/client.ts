@@ -63,6 +63,8 @@ import {
   LIMITS,
   type QueueItem,
   QueueEvent,
+  type SendMessageRequest,
+  type SendMessageResponse,
   signDeviceRevocation,
   WS_CLOSE,
   WS_PATH,
@@ -116,6 +118,7 @@ import {
   type SelfRecord,
   unb64,
 } from './records.js';
+import { isLiveTransportFailure, LiveSends } from './live-sends.js';
 import { Serial } from './serial.js';
 import { type CallOptions, type JsonRouteName, type ResponseOf, ServerApi } from './server-api.js';
 
@@ -221,7 +224,13 @@ export class FulcrumClient {
   #closed = false;
   #frankingFailures = 0;
   #live:
-    | { socket: SocketConnection | undefined; stopped: boolean; timer: ReturnType<typeof setTimeout> | undefined }
+    | {
+        socket: SocketConnection | undefined;
+        stopped: boolean;
+        timer: ReturnType<typeof setTimeout> | undefined;
+        /** Set while the socket is authenticated (`ready`): message sends then go over it. */
+        sends: LiveSends | undefined;
+      }
     | undefined;
 
   private constructor(options: FulcrumClientOptions, mls: MlsClient, directory: KeyDirectoryCache, api: ServerApi) {
@@ -945,6 +954,7 @@ export class FulcrumClient {
       socket: undefined as SocketConnection | undefined,
       stopped: false,
       timer: undefined as ReturnType<typeof setTimeout> | undefined,
+      sends: undefined as LiveSends | undefined,
     };
     this.#live = live;
     return new Promise<void>((resolve, reject) => {
@@ -966,6 +976,7 @@ export class FulcrumClient {
               live.socket?.send(JSON.stringify({ type: 'auth', deviceId: self.deviceId, signature: b64(signature) }));
             } else if (frame.type === 'ready') {
               delay = this.#reconnect.first;
+              if (live.socket !== undefined) live.sends = new LiveSends(live.socket);
               this.#events.emit('connection', { state: 'ready' });
               // Send what waits in the outbox and settle pending removals; items follow by push.
               this.#background(() => this.#afterConnectLocked());
@@ -994,6 +1005,9 @@ export class FulcrumClient {
                 }
                 await this.#reconcileLocked();
               });
+            } else if (frame.type === 'sent' || frame.type === 'send_error') {
+              // Settled here, not in the serial queue: the send waiting for it holds that queue.
+              live.sends?.answer(frame);
             } else if (frame.type === 'error') {
               this.#events.emit('error', {
                 error: new FulcrumError(frame.error.code, frame.error.message),
@@ -1003,6 +1017,8 @@ export class FulcrumClient {
           },
           close: (code) => {
             live.socket = undefined;
+            live.sends?.failAll();
+            live.sends = undefined;
             this.#events.emit('connection', { state: 'closed', code });
             const fatal = code === WS_CLOSE.unauthorized || code === WS_CLOSE.revoked;
             if (first) {
@@ -1034,6 +1050,8 @@ export class FulcrumClient {
     if (live.timer !== undefined) clearTimeout(live.timer);
     live.socket?.close(1000, 'bye');
     live.socket = undefined;
+    live.sends?.failAll();
+    live.sends = undefined;
   }
 
   /** Waits for running operations, disconnects and closes the store. */
@@ -1535,9 +1553,9 @@ export class FulcrumClient {
       let seq: number;
       let stamp: FrankingStamp | undefined;
       try {
-        const answer = await this.#api.call('sendMessage', {
-          params: { groupId: entry.groupId },
-          body: { clientMessageId: entry.clientMessageId, message: entry.message },
+        const answer = await this.#postMessage(entry.groupId, {
+          clientMessageId: entry.clientMessageId,
+          message: entry.message,
         });
         seq = answer.seq;
         stamp = answer.franking;
@@ -1561,6 +1579,24 @@ export class FulcrumClient {
     }
     await this.#finishMessage(entry, 'failed', undefined, clientError('client.retries_exhausted', 'too many rebases'));
     return 'failed';
+  }
+
+  /**
+   * One send of an MLS message: over the live socket when it is ready (protocol.md §Live push,
+   * no per-request signature), else — or when the socket fails before answering — as the signed
+   * `POST /v1/groups/:groupId/messages`. Both carry the same `clientMessageId`, so a frame that
+   * did reach the server before its socket broke is answered again, not sent twice.
+   */
+  async #postMessage(groupId: string, body: SendMessageRequest): Promise<SendMessageResponse> {
+    const sends = this.#live?.sends;
+    if (sends !== undefined) {
+      try {
+        return await sends.send(groupId, body);
+      } catch (err) {
+        if (!isLiveTransportFailure(err)) throw err;
+      }
+    }
+    return this.#api.call('sendMessage', { params: { groupId }, body });
   }
 
   async #finishMessage(

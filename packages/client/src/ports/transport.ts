@@ -41,7 +41,12 @@ export interface SocketListener {
 }
 
 export interface SocketConnection {
-  send(text: string): void;
+  /**
+   * Sends one text frame. Returns false, sending nothing, when the socket is not open (still
+   * connecting, closing or closed): a caller waiting for an answer then knows at once that none
+   * will come on this socket.
+   */
+  send(text: string): boolean;
   close(code?: number, reason?: string): void;
 }
 
