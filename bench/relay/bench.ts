@@ -1,6 +1,6 @@
 /**
  * Relay benchmark (issue 4): messages per second and send→receive latency through the real Fulcrum
- * server (signed HTTP sends of real 1 KiB MLS PrivateMessages, group-committed into durable
+ * server (signed HTTP sends — and `send` frames over the sender's authenticated WebSocket — of real 1 KiB MLS PrivateMessages, group-committed into durable
  * per-device queues, pushed over authenticated WebSockets and acked) next to a bare `ws` fan-out
  * relay (no auth, no storage) in the same run, each in a child process whose CPU time is read from
  * /proc; plus resident memory per idle authenticated WebSocket. Loopback only. See bench/README.md.
@@ -246,7 +246,9 @@ async function runLoop(
 // Fulcrum: accounts, a 2-member MLS group per pair, pre-encrypted PrivateMessages.
 
 interface FulcrumPair extends Pair {
+  readonly sender: TestDevice;
   readonly receiver: TestDevice;
+  readonly groupId: string;
 }
 
 async function setupFulcrum(sendUrl: string, tag: string): Promise<FulcrumPair[]> {
@@ -306,7 +308,9 @@ async function setupFulcrum(sendUrl: string, tag: string): Promise<FulcrumPair[]
       payloads.push(enc.message);
     }
     pairs.push({
+      sender,
       receiver,
+      groupId,
       payloads,
       async send(payload) {
         const res = await rawRequest(sendUrl, 'POST', `/v1/groups/${groupId}/messages`, {
@@ -370,6 +374,57 @@ function connectFulcrumWs(
 }
 
 /**
+ * A sender's own authenticated `/v1/ws`, used for `send` frames (docs/protocol.md §Live push):
+ * `send` resolves true on `sent`, false on `send_error` (or if the socket closed first).
+ */
+async function connectSenderWs(
+  wsUrl: string,
+  device: TestDevice,
+): Promise<{ socket: WebSocket; send(groupId: string, payload: Uint8Array): Promise<boolean> }> {
+  const waiting = new Map<number, (ok: boolean) => void>();
+  let next = 1;
+  const socket = await new Promise<WebSocket>((resolve, reject) => {
+    const s = new WebSocket(wsUrl, { perMessageDeflate: false });
+    const timer = setTimeout(() => reject(new Error('ws auth timed out')), 30_000);
+    s.on('error', (e) => reject(e));
+    s.on('close', () => {
+      for (const done of waiting.values()) done(false);
+      waiting.clear();
+    });
+    s.on('message', (data) => {
+      const frame = JSON.parse(String(data)) as { type: string; nonce?: string; id?: number };
+      if (frame.type === 'challenge' && frame.nonce !== undefined) {
+        s.send(
+          JSON.stringify({ type: 'auth', deviceId: device.deviceId, signature: signWsChallenge(device, frame.nonce) }),
+        );
+      } else if (frame.type === 'ready') {
+        clearTimeout(timer);
+        resolve(s);
+      } else if (frame.type === 'error') {
+        reject(new Error(`ws error frame: ${String(data)}`));
+      } else if ((frame.type === 'sent' || frame.type === 'send_error') && typeof frame.id === 'number') {
+        const done = waiting.get(frame.id);
+        waiting.delete(frame.id);
+        if (frame.type === 'send_error') log(`send_error: ${String(data)}`);
+        done?.(frame.type === 'sent');
+      }
+    });
+  });
+  return {
+    socket,
+    send(groupId, payload) {
+      const id = next++;
+      return new Promise<boolean>((resolve) => {
+        waiting.set(id, resolve);
+        socket.send(
+          JSON.stringify({ type: 'send', id, groupId, clientMessageId: b64(randomBytes(16)), message: b64(payload) }),
+        );
+      });
+    },
+  };
+}
+
+/**
  * CPU the server processes burn with no traffic (timers: the log integrator polls every 50 ms,
  * WebSocket pings, cleanup), in CPU-seconds per second; reported, not subtracted.
  */
@@ -381,11 +436,17 @@ async function idleCpuPerSecond(pids: number[]): Promise<number> {
   return spent / ((performance.now() - t0) / 1000);
 }
 
+/**
+ * One measured Fulcrum run. `via: 'http'`: each send is a signed HTTP POST; `via: 'ws'`: each
+ * sender has its own authenticated `/v1/ws` on `sendUrl` and sends `send` frames over it.
+ */
 async function runFulcrum(
   pairs: FulcrumPair[],
   recvUrl: string,
   serverPids: number[],
   rate?: number,
+  via: 'http' | 'ws' = 'http',
+  sendUrl?: string,
 ): Promise<RunResult> {
   const hooks: Array<(key: string) => void> = [];
   const sockets = await Promise.all(
@@ -393,8 +454,18 @@ async function runFulcrum(
       connectFulcrumWs(`${recvUrl.replace('http', 'ws')}/v1/ws`, p.receiver, (payload) => hooks[i]?.(payload)),
     ),
   );
+  let senders: Pair[] = pairs;
+  if (via === 'ws') {
+    const wsUrl = `${(sendUrl ?? recvUrl).replace('http', 'ws')}/v1/ws`;
+    const conns = await Promise.all(pairs.map((p) => connectSenderWs(wsUrl, p.sender)));
+    sockets.push(...conns.map((c) => c.socket));
+    senders = pairs.map((p, i) => ({
+      payloads: p.payloads,
+      send: (payload: Uint8Array) => (conns[i] as Awaited<ReturnType<typeof connectSenderWs>>).send(p.groupId, payload),
+    }));
+  }
   const result = await runLoop(
-    pairs,
+    senders,
     (i, onReceive) => (hooks[i] = onReceive),
     serverPids,
     rate,
@@ -521,13 +592,21 @@ async function main(): Promise<void> {
     const fulcrumSqlite = await runFulcrum(pairs, sqlite.url, [sqlite.pid]);
     log('bare ws relay …');
     const bare = await runBare(relay.url, relay.pid, payloads);
+    log('fulcrum, 1 process, SQLite, sends over the socket …');
+    const fulcrumSqliteWs = await runFulcrum(pairs, sqlite.url, [sqlite.pid], undefined, 'ws');
+    log('bare ws relay (after the socket-send run) …');
+    const bareWs = await runBare(relay.url, relay.pid, payloads);
     results.bare = bare;
     results.sqlite1 = fulcrumSqlite;
+    results.sqlite1Ws = fulcrumSqliteWs;
+    results.bareAfterSqliteWs = bareWs;
     log(`paced at ${PACED_RATE} messages/s: fulcrum SQLite, then bare …`);
     const pacedSqlite = await runFulcrum(pairs, sqlite.url, [sqlite.pid], PACED_RATE);
     const pacedBare = await runBare(relay.url, relay.pid, payloads, PACED_RATE);
+    const pacedSqliteWs = await runFulcrum(pairs, sqlite.url, [sqlite.pid], PACED_RATE, 'ws');
     results.pacedSqlite1 = pacedSqlite;
     results.pacedBare = pacedBare;
+    results.pacedSqlite1Ws = pacedSqliteWs;
 
     const compareRows: string[] = [];
     if (COMPARE !== undefined) {
@@ -560,6 +639,8 @@ async function main(): Promise<void> {
 
     let pg2: RunResult | undefined;
     let bare2: RunResult | undefined;
+    let pg2Ws: RunResult | undefined;
+    let bare3: RunResult | undefined;
     if (POSTGRES) {
       log('fulcrum, 2 processes, PostgreSQL + NATS (send to one, receive on the other) …');
       schema = `fulcrum_bench_${tag}`;
@@ -572,8 +653,14 @@ async function main(): Promise<void> {
       pg2 = await runFulcrum(pgPairs, b.url, [a.pid, b.pid]);
       log('bare ws relay again (adjacent baseline) …');
       bare2 = await runBare(relay.url, relay.pid, payloads);
+      log('fulcrum, 2 processes, PostgreSQL + NATS, sends over the socket (to A; receivers on B) …');
+      pg2Ws = await runFulcrum(pgPairs, b.url, [a.pid, b.pid], undefined, 'ws', a.url);
+      log('bare ws relay again (adjacent baseline) …');
+      bare3 = await runBare(relay.url, relay.pid, payloads);
       results.postgresNats2 = pg2;
       results.bareAfterPostgres = bare2;
+      results.postgresNats2Ws = pg2Ws;
+      results.bareAfterPostgresWs = bare3;
       await b.stop();
       await a.stop();
     }
@@ -608,11 +695,23 @@ async function main(): Promise<void> {
       `| run | messages/s | p50 ms | p99 ms | accepted p50 / p99 ms | server CPU s | messages per server CPU-s | vs bare per CPU-s | failed sends |`,
       '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
       row('bare ws relay', bare, bare),
-      row('fulcrum, 1 process, SQLite', fulcrumSqlite, bare),
+      row('fulcrum, 1 process, SQLite, HTTP sends', fulcrumSqlite, bare),
+      row('bare ws relay (again)', bareWs, bareWs),
+      row('fulcrum, 1 process, SQLite, socket sends', fulcrumSqliteWs, bareWs),
       row(`bare ws relay, paced ${PACED_RATE}/s`, pacedBare, pacedBare),
-      row(`fulcrum, 1 process, SQLite, paced ${PACED_RATE}/s`, pacedSqlite, pacedBare),
+      row(`fulcrum, 1 process, SQLite, HTTP sends, paced ${PACED_RATE}/s`, pacedSqlite, pacedBare),
+      row(`fulcrum, 1 process, SQLite, socket sends, paced ${PACED_RATE}/s`, pacedSqliteWs, pacedBare),
       ...(pg2 !== undefined && bare2 !== undefined
-        ? [row('bare ws relay (again)', bare2, bare2), row('fulcrum, 2 processes, PostgreSQL+NATS', pg2, bare2)]
+        ? [
+            row('bare ws relay (again)', bare2, bare2),
+            row('fulcrum, 2 processes, PostgreSQL+NATS, HTTP sends', pg2, bare2),
+          ]
+        : []),
+      ...(pg2Ws !== undefined && bare3 !== undefined
+        ? [
+            row('bare ws relay (again)', bare3, bare3),
+            row('fulcrum, 2 processes, PostgreSQL+NATS, socket sends', pg2Ws, bare3),
+          ]
         : []),
       ...(compareRows.length > 0 ? ['', `compared with ${COMPARE_LABEL} (fresh SQLite each):`, ...compareRows] : []),
       '',
