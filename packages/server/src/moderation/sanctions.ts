@@ -1,6 +1,6 @@
 import { routes, wireError } from '@fulcrum/wire';
 import { type Kysely, sql } from 'kysely';
-import type { Tx } from '../db/database.js';
+import { Statement, type Tx } from '../db/database.js';
 import type { DatabaseSchema } from '../db/schema.js';
 
 type Reader = Kysely<DatabaseSchema> | Tx['db'];
@@ -15,6 +15,21 @@ export interface DeviceAuthStanding {
   sanctions: ActiveSanction[];
 }
 
+// One correlated subquery: the most severe suspension or ban in force ('ban' sorts before
+// 'suspend'), as `kind:until` (until empty when indefinite). Compiled once (`Statement`): this
+// runs on every signed request.
+const DEVICE_WITH_STANDING = new Statement((db, p: { deviceId: string; now: number }) =>
+  db
+    .selectFrom('devices')
+    .select(['device_id', 'account_id', 'request_key', 'revoked_at'])
+    .select(
+      sql<string | null>`(select s.kind || ':' || coalesce(cast(s.until as text), '') from account_sanctions s
+        where s.account_id = devices.account_id and s.kind in ('ban', 'suspend')
+        and (s.until is null or s.until > ${p.now}) order by s.kind limit 1)`.as('standing'),
+    )
+    .where('device_id', '=', p.deviceId),
+);
+
 /**
  * The device (as `findDeviceForAuth`) and, in the same query, whether its account is banned or
  * suspended at `now` (a correlated subquery on `account_sanctions`' primary key): the auth path
@@ -25,18 +40,7 @@ export async function findDeviceWithStanding(
   deviceId: string,
   now: number,
 ): Promise<DeviceAuthStanding | undefined> {
-  // One correlated subquery: the most severe suspension or ban in force ('ban' sorts before
-  // 'suspend'), as `kind:until` (until empty when indefinite).
-  const row = await db
-    .selectFrom('devices')
-    .select(['device_id', 'account_id', 'request_key', 'revoked_at'])
-    .select(
-      sql<string | null>`(select s.kind || ':' || coalesce(cast(s.until as text), '') from account_sanctions s
-        where s.account_id = devices.account_id and s.kind in ('ban', 'suspend')
-        and (s.until is null or s.until > ${now}) order by s.kind limit 1)`.as('standing'),
-    )
-    .where('device_id', '=', deviceId)
-    .executeTakeFirst();
+  const [row] = await DEVICE_WITH_STANDING.runOn(db, { deviceId, now });
   if (row === undefined) return undefined;
   const sanctions: ActiveSanction[] = [];
   if (row.standing !== null) {

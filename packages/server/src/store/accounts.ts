@@ -3,7 +3,7 @@ import { type AccountRecord, type DeviceRevokedEvent, wireError } from '@fulcrum
 import type { Kysely } from 'kysely';
 import { type Tx, toDbBytes } from '../db/database.js';
 import type { DatabaseSchema } from '../db/schema.js';
-import { enqueue } from './queue.js';
+import { enqueue, revokeStagedQueue } from './queue.js';
 
 type Reader = Kysely<DatabaseSchema> | Tx['db'];
 
@@ -152,6 +152,7 @@ export async function revokeDevice(
     .where('device_id', '=', input.deviceId)
     .execute();
   await tx.db.deleteFrom('queue_items').where('device_id', '=', input.deviceId).execute();
+  revokeStagedQueue(tx, input.deviceId); // and what this transaction's batch queued to it
   await tx.db.deleteFrom('key_packages').where('device_id', '=', input.deviceId).execute();
 
   const event: DeviceRevokedEvent = { type: 'device_revoked', accountId: device.account_id, deviceId: input.deviceId };

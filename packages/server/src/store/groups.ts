@@ -3,7 +3,7 @@ import type { ServerFrankingKey } from '@fulcrum/franking';
 import type { FrankingStamp, GroupRecord } from '@fulcrum/wire';
 import { wireError } from '@fulcrum/wire';
 import type { Kysely } from 'kysely';
-import type { Tx } from '../db/database.js';
+import { insertRows, type StagedWrites, Statement, type Tx } from '../db/database.js';
 import type { DatabaseSchema } from '../db/schema.js';
 import type { SentMessagesTable } from '../db/tables/sent-messages.js';
 import { FrankingKeys, loadFrankingKeyring } from '../franking/franking-keys.js';
@@ -47,18 +47,26 @@ export async function createGroup(
  * this NOT EXISTS reads, so an unblock takes effect with the next message).
  */
 async function messageRecipients(
-  db: Reader,
+  tx: Tx,
   groupId: string,
   senderDeviceId: string,
   applyBlocks: boolean,
 ): Promise<string[]> {
-  let query = db
+  const rows = await (applyBlocks ? RECIPIENTS_UNBLOCKED : RECIPIENTS).run(tx, { groupId, senderDeviceId });
+  return rows.map((r) => r.device_id);
+}
+
+type RecipientParams = { groupId: string; senderDeviceId: string };
+const recipientsQuery = (db: Kysely<DatabaseSchema>, p: RecipientParams) =>
+  db
     .selectFrom('group_members as m')
     .select('m.device_id')
-    .where('m.group_id', '=', groupId)
-    .where('m.device_id', '<>', senderDeviceId);
-  if (applyBlocks) {
-    query = query.where(({ not, exists, selectFrom }) =>
+    .where('m.group_id', '=', p.groupId)
+    .where('m.device_id', '<>', p.senderDeviceId);
+const RECIPIENTS = new Statement((db, p: RecipientParams) => recipientsQuery(db, p).orderBy('m.device_id'));
+const RECIPIENTS_UNBLOCKED = new Statement((db, p: RecipientParams) =>
+  recipientsQuery(db, p)
+    .where(({ not, exists, selectFrom }) =>
       not(
         exists(
           selectFrom('devices as r')
@@ -66,14 +74,12 @@ async function messageRecipients(
             .innerJoin('devices as s', 's.account_id', 'b.blocked_account_id')
             .select('r.device_id')
             .whereRef('r.device_id', '=', 'm.device_id')
-            .where('s.device_id', '=', senderDeviceId),
+            .where('s.device_id', '=', p.senderDeviceId),
         ),
       ),
-    );
-  }
-  const rows = await query.orderBy('m.device_id').execute();
-  return rows.map((r) => r.device_id);
-}
+    )
+    .orderBy('m.device_id'),
+);
 
 async function roster(db: Reader, groupId: string): Promise<string[]> {
   const rows = await db
@@ -94,22 +100,14 @@ export async function getGroup(db: Reader, groupId: string, callerDeviceId: stri
   return { groupId, epoch: group.epoch, members };
 }
 
-/** Checks existence, then a previous answer to this clientMessageId, then membership. */
-async function precheck(
-  tx: Tx,
-  input: { groupId: string; senderDeviceId: string; clientMessageId: string },
-  kind: SentMessagesTable['kind'] | 'message',
-): Promise<{ seq: number; epoch: number | null; createdAt: number } | undefined> {
-  // One statement for what used to be three (group, previous answer, membership): the group row
-  // with the sender's earlier send of this clientMessageId (at most one: the primary key) and
-  // the sender's membership left-joined to it. Checked in the same order as before.
-  const row = await tx.db
+const PRECHECK = new Statement((db, p: { groupId: string; senderDeviceId: string; clientMessageId: string }) =>
+  db
     .selectFrom('groups as g')
     .leftJoin('sent_messages as s', (join) =>
-      join.on('s.sender_device_id', '=', input.senderDeviceId).on('s.client_message_id', '=', input.clientMessageId),
+      join.on('s.sender_device_id', '=', p.senderDeviceId).on('s.client_message_id', '=', p.clientMessageId),
     )
     .leftJoin('group_members as m', (join) =>
-      join.onRef('m.group_id', '=', 'g.group_id').on('m.device_id', '=', input.senderDeviceId),
+      join.onRef('m.group_id', '=', 'g.group_id').on('m.device_id', '=', p.senderDeviceId),
     )
     .select([
       's.group_id as previous_group_id',
@@ -119,8 +117,28 @@ async function precheck(
       's.created_at as previous_created_at',
       'm.device_id as member_device_id',
     ])
-    .where('g.group_id', '=', input.groupId)
-    .executeTakeFirst();
+    .where('g.group_id', '=', p.groupId),
+);
+
+/** Checks existence, then a previous answer to this clientMessageId, then membership. */
+async function precheck(
+  tx: Tx,
+  input: { groupId: string; senderDeviceId: string; clientMessageId: string },
+  kind: SentMessagesTable['kind'] | 'message',
+): Promise<{ seq: number; epoch: number | null; createdAt: number } | undefined> {
+  // One statement for what used to be three (group, previous answer, membership): the group row
+  // with the sender's earlier send of this clientMessageId (at most one: the primary key) and
+  // the sender's membership left-joined to it. Checked in the same order as before. A send of
+  // this batch not yet written (staged: `StagedSentMessages`) counts as an earlier send too.
+  const [row] = await PRECHECK.run(tx, input);
+  const staged = sentStaged(tx).get(input.senderDeviceId, input.clientMessageId);
+  if (row !== undefined && staged !== undefined) {
+    row.previous_group_id = staged.group_id;
+    row.previous_kind = staged.kind;
+    row.previous_seq = staged.group_seq;
+    row.previous_epoch = staged.epoch;
+    row.previous_created_at = staged.created_at;
+  }
   if (row === undefined) throw wireError('group.not_found', 'no such group');
   if (row.previous_group_id !== null) {
     const previousKind = row.previous_kind;
@@ -330,15 +348,9 @@ export async function sendMessage(tx: Tx, input: MessageInput): Promise<{ seq: n
     );
     return { seq: previous.seq, franking: wireStamp(stamp, previous.createdAt) };
   }
-  const advanced = await tx.db
-    .updateTable('groups')
-    .set((eb) => ({ group_seq: eb('group_seq', '+', 1) }))
-    .where('group_id', '=', input.groupId)
-    .where('epoch', '=', input.epoch)
-    .returning('group_seq')
-    .executeTakeFirst();
+  const [advanced] = await NEXT_GROUP_SEQ.run(tx, { groupId: input.groupId, epoch: input.epoch });
   if (advanced === undefined) return staleEpoch(tx, input.groupId);
-  const recipients = await messageRecipients(tx.db, input.groupId, input.senderDeviceId, input.kind === 'application');
+  const recipients = await messageRecipients(tx, input.groupId, input.senderDeviceId, input.kind === 'application');
   const stamp =
     input.franking === undefined
       ? undefined
@@ -356,22 +368,83 @@ export async function sendMessage(tx: Tx, input: MessageInput): Promise<{ seq: n
     serverTime: input.now,
     ...(stamp === undefined ? {} : { franking: stamp }),
   });
-  await tx.db
-    .insertInto('sent_messages')
-    .values({
-      sender_device_id: input.senderDeviceId,
-      client_message_id: input.clientMessageId,
-      group_id: input.groupId,
-      kind: input.kind,
-      group_seq: advanced.group_seq,
-      epoch: null,
-      created_at: input.now,
-    })
-    .execute();
+  // Written with the batch's other sends, in one statement, just before the commit.
+  sentStaged(tx).add({
+    sender_device_id: input.senderDeviceId,
+    client_message_id: input.clientMessageId,
+    group_id: input.groupId,
+    kind: input.kind,
+    group_seq: advanced.group_seq,
+    epoch: null,
+    created_at: input.now,
+  });
   return stamp === undefined
     ? { seq: advanced.group_seq }
     : { seq: advanced.group_seq, franking: wireStamp(stamp, input.now) };
 }
+
+/** The group's next seq, if `epoch` is still its epoch (compare-and-set on the group row: decision 0001 §4). */
+const NEXT_GROUP_SEQ = new Statement((db, p: { groupId: string; epoch: number }) =>
+  db
+    .updateTable('groups')
+    .set((eb) => ({ group_seq: eb('group_seq', '+', 1) }))
+    .where('group_id', '=', p.groupId)
+    .where('epoch', '=', p.epoch)
+    .returning('group_seq'),
+);
+
+const SENT_COLUMNS = [
+  'sender_device_id',
+  'client_message_id',
+  'group_id',
+  'kind',
+  'group_seq',
+  'epoch',
+  'created_at',
+] as const satisfies readonly (keyof SentMessagesTable)[];
+
+/**
+ * The idempotency rows (`sent_messages`) of a transaction's sends, held back and written in one
+ * multi-row insert just before it commits (`StagedWrites`). `precheck` looks here as well as in
+ * the table, so a retry in the same batch sees the first send. A rolled-back savepoint drops the
+ * rows staged inside it.
+ */
+class StagedSentMessages implements StagedWrites {
+  readonly #rows: SentMessagesTable[] = [];
+  readonly #byKey = new Map<string, SentMessagesTable>();
+
+  get(senderDeviceId: string, clientMessageId: string): SentMessagesTable | undefined {
+    return this.#byKey.size === 0 ? undefined : this.#byKey.get(`${senderDeviceId}\u0000${clientMessageId}`);
+  }
+
+  add(row: SentMessagesTable): void {
+    this.#rows.push(row);
+    this.#byKey.set(`${row.sender_device_id}\u0000${row.client_message_id}`, row);
+  }
+
+  mark(): number {
+    return this.#rows.length;
+  }
+
+  rollbackTo(mark: unknown): void {
+    for (const row of this.#rows.splice((mark as number | undefined) ?? 0)) {
+      this.#byKey.delete(`${row.sender_device_id}\u0000${row.client_message_id}`);
+    }
+  }
+
+  async flush(tx: Tx): Promise<void> {
+    if (this.#rows.length === 0) return;
+    await insertRows(
+      tx,
+      'sent_messages',
+      SENT_COLUMNS,
+      this.#rows.map((r) => SENT_COLUMNS.map((c) => r[c])),
+    );
+  }
+}
+
+const SENT = {};
+const sentStaged = (tx: Tx) => tx.staged(SENT, () => new StagedSentMessages());
 
 async function keyActiveAt(tx: Tx, current: ServerFrankingKey, time: number): Promise<ServerFrankingKey | undefined> {
   const covers = (k: ServerFrankingKey) => k.createdAt <= time && (k.retiredAt === undefined || time <= k.retiredAt);

@@ -1,6 +1,6 @@
 import { wireError } from '@fulcrum/wire';
 import type { Kysely } from 'kysely';
-import type { Tx } from '../db/database.js';
+import { insertRows, type Tx } from '../db/database.js';
 import type { DatabaseSchema } from '../db/schema.js';
 
 /** A signed request's (device, nonce), remembered until `expiresAt` (docs/protocol.md §Signed requests). */
@@ -25,6 +25,7 @@ export async function recordNonce(tx: Tx, record: NonceRecord): Promise<void> {
 
 // Rows per multi-row insert: 3 parameters each, well under both dialects' parameter limits.
 const NONCE_CHUNK = 300;
+const NONCE_COLUMNS = ['device_id', 'nonce', 'expires_at'] as const;
 
 /**
  * Records the nonces of a group-commit batch in one multi-row statement (per 300) instead of one
@@ -42,16 +43,14 @@ export async function recordNonces(tx: Tx, records: readonly NonceRecord[]): Pro
   const unique = [...firstIndex.values()].map((i) => records[i] as NonceRecord);
   const inserted = new Set<string>();
   for (let i = 0; i < unique.length; i += NONCE_CHUNK) {
-    const rows = await tx.db
-      .insertInto('request_nonces')
-      .values(
-        unique
-          .slice(i, i + NONCE_CHUNK)
-          .map((r) => ({ device_id: r.deviceId, nonce: r.nonce, expires_at: r.expiresAt })),
-      )
-      .onConflict((oc) => oc.doNothing())
-      .returning(['device_id', 'nonce'])
-      .execute();
+    // SQL text kept per row count (`insertRows`): the same statement Kysely's builder wrote.
+    const rows = await insertRows<{ device_id: string; nonce: string }>(
+      tx,
+      'request_nonces',
+      NONCE_COLUMNS,
+      unique.slice(i, i + NONCE_CHUNK).map((r) => [r.deviceId, r.nonce, r.expiresAt]),
+      'on conflict do nothing returning "device_id", "nonce"',
+    );
     for (const row of rows) inserted.add(key(row));
   }
   return records.map((r, i) => firstIndex.get(key(r)) === i && inserted.has(key(r)));

@@ -1,7 +1,7 @@
 import { encodeBase64Url } from '@fulcrum/common';
 import type { FrankingStamp, QueueItem, QueueItemKind } from '@fulcrum/wire';
 import type { Kysely } from 'kysely';
-import { type Tx, toDbBytes } from '../db/database.js';
+import { insertRows, type StagedWrites, Statement, type Tx, toDbBytes } from '../db/database.js';
 import type { DatabaseSchema } from '../db/schema.js';
 import type { QueueItemsTable } from '../db/tables/queue-items.js';
 
@@ -16,83 +16,243 @@ export interface Enqueue {
   franking?: { keyId: string; tag: Uint8Array; epoch: number; seq: number };
 }
 
-// Stay well under SQLite's and PostgreSQL's bound-parameter limits.
-const CHUNK = 400;
 /** Items carried inline in a bus event (larger fan-outs send only the notification). */
 const INLINE_PAYLOAD_MAX = 64 * 1024;
+// Devices per counter statement: far below SQLite's and PostgreSQL's bound-parameter limits.
+const CHUNK = 400;
+
+const ITEM_COLUMNS = [
+  'device_id',
+  'seq',
+  'group_id',
+  'kind',
+  'sender_device_id',
+  'payload',
+  'server_time',
+  'franking_key_id',
+  'franking_tag',
+  'franking_epoch',
+  'franking_seq',
+] as const satisfies readonly (keyof QueueItemsTable)[];
+
+/** A device whose counter this transaction holds: the seq it last handed out, and what the table has. */
+interface Counter {
+  seq: number;
+  stored: number;
+  /** Revoked in this transaction: no more items. */
+  revoked: boolean;
+}
+
+interface StagedItem {
+  row: QueueItemsTable;
+  dropped: boolean;
+}
 
 /**
- * Appends `entry` to the queue of each non-revoked device in `deviceIds`, in one statement per
- * chunk: the devices' `queue_seq` counters are bumped under their row locks, so each device's
- * seqs commit in order and without gaps. Returns the devices that got the item, with its seq.
+ * A transaction's queue appends, held back and written just before it commits (`StagedWrites`),
+ * so the operations of a group-commit batch share statements: the first append to a device in
+ * the transaction bumps its `queue_seq` under its row lock (decision 0001 §3; the lock is held to
+ * the commit) and reads it; later appends to that device take the following seqs in memory; at
+ * the end, ONE statement sets every counter that moved further and one multi-row insert writes
+ * the items. Seqs stay gap-free and commit in order. A rolled-back savepoint undoes what was
+ * staged inside it (an undo log, since acks and revocations drop staged items too).
+ */
+class StagedQueue implements StagedWrites {
+  readonly counters = new Map<string, Counter>();
+  readonly items: StagedItem[] = [];
+  readonly #undo: ((statements: 'undone' | 'kept') => void)[] = [];
+
+  /** Records how to undo a change made after the latest `mark`. */
+  undoable(undo: (statements: 'undone' | 'kept') => void): void {
+    this.#undo.push(undo);
+  }
+
+  mark(): number {
+    return this.#undo.length;
+  }
+
+  rollbackTo(mark: unknown, statements: 'undone' | 'kept'): void {
+    const to = (mark as number | undefined) ?? 0;
+    while (this.#undo.length > to) (this.#undo.pop() as (s: 'undone' | 'kept') => void)(statements);
+  }
+
+  async flush(tx: Tx): Promise<void> {
+    const moved = [...this.counters].filter(([, c]) => c.seq !== c.stored);
+    for (let i = 0; i < moved.length; i += CHUNK) {
+      const part = moved.slice(i, i + CHUNK);
+      const params: unknown[] = [];
+      for (const [deviceId, c] of part) params.push(deviceId, c.seq);
+      for (const [deviceId] of part) params.push(deviceId);
+      await tx.execute(setCountersText(tx.dialect, part.length), params);
+    }
+    const rows = this.items.filter((i) => !i.dropped).map((i) => ITEM_COLUMNS.map((c) => i.row[c]));
+    if (rows.length > 0) await insertRows(tx, 'queue_items', ITEM_COLUMNS, rows);
+  }
+}
+
+const QUEUE = {};
+const queueStaged = (tx: Tx) => tx.staged(QUEUE, () => new StagedQueue());
+
+const setCountersTexts = new Map<string, string>();
+/** `update "devices" set "queue_seq" = case "device_id" when ? then ? … end where "device_id" in (…)`. */
+function setCountersText(dialect: Tx['dialect'], n: number): string {
+  const key = `${dialect}:${n}`;
+  let text = setCountersTexts.get(key);
+  if (text === undefined) {
+    let k = 0;
+    const param = (cast = '') => (dialect === 'sqlite' ? '?' : `$${++k}${cast}`);
+    const cases = Array.from({ length: n }, () => `when ${param()} then ${param('::bigint')}`).join(' ');
+    const ids = Array.from({ length: n }, () => param()).join(', ');
+    text = `update "devices" set "queue_seq" = case "device_id" ${cases} end where "device_id" in (${ids})`;
+    setCountersTexts.set(key, text);
+  }
+  return text;
+}
+
+const bumpStatements = new Map<number, Statement<Record<string, string>, { device_id: string; queue_seq: number }>>();
+/** Bumps the counters of `n` devices that are not revoked, under their row locks, and returns them. */
+function bumpStatement(n: number) {
+  let statement = bumpStatements.get(n);
+  if (statement === undefined) {
+    statement = new Statement((db, p: Record<string, string>) =>
+      db
+        .updateTable('devices')
+        .set((eb) => ({ queue_seq: eb('queue_seq', '+', 1) }))
+        .where(
+          'device_id',
+          'in',
+          Array.from({ length: n }, (_, i) => p[`d${i}`] as string),
+        )
+        .where('revoked_at', 'is', null)
+        .returning(['device_id', 'queue_seq']),
+    );
+    bumpStatements.set(n, statement);
+  }
+  return statement;
+}
+
+/**
+ * Appends `entry` to the queue of each non-revoked device in `deviceIds`. Each device's seq
+ * comes from its `queue_seq` counter, bumped under its row lock the first time this transaction
+ * appends to it (then counted in memory), so each device's seqs commit in order and without
+ * gaps. The items are written with the transaction's other appends just before it commits
+ * (`StagedQueue`): they are not readable inside the transaction. Returns the devices that got
+ * the item, with its seq.
  */
 export async function enqueue(tx: Tx, deviceIds: readonly string[], entry: Enqueue): Promise<Map<string, number>> {
   const assigned = new Map<string, number>();
   if (deviceIds.length === 0) return assigned;
+  const staged = queueStaged(tx);
   // A fixed lock order (sorted ids) keeps concurrent writers on PostgreSQL from deadlocking.
   const sorted = [...new Set(deviceIds)].sort();
+  const fresh = sorted.filter((d) => !staged.counters.has(d));
+  for (let i = 0; i < fresh.length; i += CHUNK) {
+    const chunk = fresh.slice(i, i + CHUNK);
+    const params: Record<string, string> = {};
+    chunk.forEach((d, k) => {
+      params[`d${k}`] = d;
+    });
+    for (const b of await bumpStatement(chunk.length).run(tx, params)) {
+      // The bump counted this append already: the counter's stored value is its seq.
+      staged.counters.set(b.device_id, { seq: b.queue_seq - 1, stored: b.queue_seq, revoked: false });
+      // A rolled-back savepoint undid the bump and released the lock: take it again next time.
+      // A staged-only operation's statements stand (`Tx.stagedOnly`): keep the lock; `flush`
+      // sets the counter back to the last seq handed out.
+      staged.undoable((statements) => {
+        if (statements === 'undone') staged.counters.delete(b.device_id);
+      });
+    }
+  }
   const payload = toDbBytes(entry.payload);
-  const wirePayload = entry.payload.length <= INLINE_PAYLOAD_MAX ? encodeBase64Url(entry.payload) : undefined;
+  const wirePayload = entry.payload.length <= INLINE_PAYLOAD_MAX ? payload.toString('base64url') : undefined;
   const f = entry.franking;
   const stamp: FrankingStamp | undefined =
     f === undefined
       ? undefined
       : { keyId: f.keyId, tag: encodeBase64Url(f.tag), serverTime: entry.serverTime, epoch: f.epoch, seq: f.seq };
   const frankingTag = f === undefined ? null : toDbBytes(f.tag);
-  for (let i = 0; i < sorted.length; i += CHUNK) {
-    const chunk = sorted.slice(i, i + CHUNK);
-    const bumped = await tx.db
-      .updateTable('devices')
-      .set((eb) => ({ queue_seq: eb('queue_seq', '+', 1) }))
-      .where('device_id', 'in', chunk)
-      .where('revoked_at', 'is', null)
-      .returning(['device_id', 'queue_seq'])
-      .execute();
-    if (bumped.length === 0) continue;
-    const rows: QueueItemsTable[] = bumped.map((b) => ({
-      device_id: b.device_id,
-      seq: b.queue_seq,
-      group_id: entry.groupId,
-      kind: entry.kind,
-      sender_device_id: entry.senderDeviceId,
-      payload,
-      server_time: entry.serverTime,
-      franking_key_id: f?.keyId ?? null,
-      franking_tag: frankingTag,
-      franking_epoch: f?.epoch ?? null,
-      franking_seq: f?.seq ?? null,
-    }));
-    await tx.db.insertInto('queue_items').values(rows).execute();
-    for (const b of bumped) {
-      assigned.set(b.device_id, b.queue_seq);
-      const item: QueueItem | undefined =
-        wirePayload === undefined
-          ? undefined
-          : {
-              seq: b.queue_seq,
-              groupId: entry.groupId,
-              kind: entry.kind,
-              ...(entry.senderDeviceId === null ? {} : { senderDeviceId: entry.senderDeviceId }),
-              payload: wirePayload,
-              serverTime: entry.serverTime,
-              ...(stamp === undefined ? {} : { franking: stamp }),
-            };
-      tx.publish({
-        type: 'queue.appended',
-        deviceId: b.device_id,
-        lastSeq: b.queue_seq,
-        ...(item === undefined ? {} : { items: [item] }),
-      });
-    }
+  for (const deviceId of sorted) {
+    const counter = staged.counters.get(deviceId);
+    if (counter === undefined || counter.revoked) continue; // revoked (or no such device)
+    const seq = ++counter.seq;
+    staged.undoable(() => {
+      counter.seq--;
+    });
+    staged.items.push({
+      row: {
+        device_id: deviceId,
+        seq,
+        group_id: entry.groupId,
+        kind: entry.kind,
+        sender_device_id: entry.senderDeviceId,
+        payload,
+        server_time: entry.serverTime,
+        franking_key_id: f?.keyId ?? null,
+        franking_tag: frankingTag,
+        franking_epoch: f?.epoch ?? null,
+        franking_seq: f?.seq ?? null,
+      },
+      dropped: false,
+    });
+    staged.undoable(() => staged.items.pop());
+    assigned.set(deviceId, seq);
+    const item: QueueItem | undefined =
+      wirePayload === undefined
+        ? undefined
+        : {
+            seq,
+            groupId: entry.groupId,
+            kind: entry.kind,
+            ...(entry.senderDeviceId === null ? {} : { senderDeviceId: entry.senderDeviceId }),
+            payload: wirePayload,
+            serverTime: entry.serverTime,
+            ...(stamp === undefined ? {} : { franking: stamp }),
+          };
+    tx.publish({
+      type: 'queue.appended',
+      deviceId,
+      lastSeq: seq,
+      ...(item === undefined ? {} : { items: [item] }),
+    });
   }
   return assigned;
 }
 
+/** Drops the items of `deviceId` staged in this transaction with `seq <= upTo`; returns how many. */
+function dropStaged(tx: Tx, deviceId: string, upTo: number): number {
+  const staged = queueStaged(tx);
+  if (!staged.counters.has(deviceId)) return 0;
+  let n = 0;
+  for (const item of staged.items) {
+    if (item.dropped || item.row.device_id !== deviceId || item.row.seq > upTo) continue;
+    item.dropped = true;
+    staged.undoable(() => {
+      item.dropped = false;
+    });
+    n++;
+  }
+  return n;
+}
+
+/**
+ * For a device revoked in this transaction (`revokeDevice`, which deletes its stored queue):
+ * drops the items staged for it and appends nothing more to it.
+ */
+export function revokeStagedQueue(tx: Tx, deviceId: string): void {
+  dropStaged(tx, deviceId, Number.POSITIVE_INFINITY);
+  const counter = queueStaged(tx).counters.get(deviceId);
+  if (counter !== undefined && !counter.revoked) {
+    counter.revoked = true;
+    queueStaged(tx).undoable(() => {
+      counter.revoked = false;
+    });
+  }
+}
+
 type Reader = Kysely<DatabaseSchema> | Tx['db'];
 
-/** A device's items with `seq > after`, oldest first. */
-export async function fetchQueue(db: Reader, deviceId: string, after: number, limit: number): Promise<QueueItem[]> {
-  const rows = await db
+const FETCH = new Statement((db, p: { deviceId: string; after: number; limit: number }) =>
+  db
     .selectFrom('queue_items')
     .select([
       'seq',
@@ -106,17 +266,21 @@ export async function fetchQueue(db: Reader, deviceId: string, after: number, li
       'franking_epoch',
       'franking_seq',
     ])
-    .where('device_id', '=', deviceId)
-    .where('seq', '>', after)
+    .where('device_id', '=', p.deviceId)
+    .where('seq', '>', p.after)
     .orderBy('seq')
-    .limit(limit)
-    .execute();
+    .limit(p.limit),
+);
+
+/** A device's items with `seq > after`, oldest first (committed items: not those staged by a transaction). */
+export async function fetchQueue(db: Reader, deviceId: string, after: number, limit: number): Promise<QueueItem[]> {
+  const rows = await FETCH.runOn(db, { deviceId, after, limit });
   return rows.map((r) => ({
     seq: r.seq,
     groupId: r.group_id,
     kind: r.kind,
     ...(r.sender_device_id === null ? {} : { senderDeviceId: r.sender_device_id }),
-    payload: encodeBase64Url(r.payload),
+    payload: toDbBytes(r.payload).toString('base64url'),
     serverTime: r.server_time,
     ...(r.franking_key_id === null || r.franking_tag === null || r.franking_epoch === null || r.franking_seq === null
       ? {}
@@ -132,12 +296,15 @@ export async function fetchQueue(db: Reader, deviceId: string, after: number, li
   }));
 }
 
-/** Removes a device's items with `seq <= upTo`; returns how many left the queue. */
+const ACK = new Statement((db, p: { deviceId: string; upTo: number }) =>
+  db.deleteFrom('queue_items').where('device_id', '=', p.deviceId).where('seq', '<=', p.upTo),
+);
+
+/**
+ * Removes a device's items with `seq <= upTo` (stored ones, and any staged by this transaction);
+ * returns how many left the queue.
+ */
 export async function ackQueue(tx: Tx, deviceId: string, upTo: number): Promise<number> {
-  const result = await tx.db
-    .deleteFrom('queue_items')
-    .where('device_id', '=', deviceId)
-    .where('seq', '<=', upTo)
-    .executeTakeFirst();
-  return Number(result.numDeletedRows);
+  const deleted = await ACK.runCount(tx, { deviceId, upTo });
+  return deleted + dropStaged(tx, deviceId, upTo);
 }
