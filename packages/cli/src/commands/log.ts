@@ -4,6 +4,8 @@
  * the log key (`--log-key`, or trust on first use, remembered), proves that it extends the last
  * state verified (kept in `--state DIR`), re-derives the root from every entry, and prints a
  * verdict; any failure exits 1 with its typed code (`tlog.fork_detected`, `tlog.rollback`, …).
+ * With `--policy FILE` the checkpoint must carry witness cosignatures meeting a C2SP tlog-policy,
+ * and with `--max-age` those cosignatures must also be recent (`tlog.stale_checkpoint`).
  * `show <url>` lists entries by kind; `proof <url> <index>` prints a C2SP tlog-proof receipt.
  */
 import { createHash } from 'node:crypto';
@@ -13,7 +15,9 @@ import { join } from 'node:path';
 import { FulcrumError, isFulcrumError } from '@fulcrum/common';
 import {
   auditTiledLog,
+  type CosignatureFreshness,
   createEd25519NoteVerifier,
+  DEFAULT_MAX_FUTURE_SKEW_MS,
   EVIDENCE_BUNDLE_ENTRY,
   describeQuorum,
   isTlogError,
@@ -53,6 +57,8 @@ export interface LogIo {
   readonly stderr: { write(chunk: string): unknown };
   setExitCode(code: number): void;
   fetch: typeof fetch;
+  /** The current time (ms) for `--max-age` (default `Date.now`; tests move it). */
+  now?: () => number;
 }
 
 const defaultIo: LogIo = {
@@ -99,6 +105,9 @@ export interface LogVerdict {
     readonly required: string;
     readonly cosignedBy: readonly string[];
     readonly unknownCosigners: readonly string[];
+    /** With `--max-age`: the window, and policy witnesses whose cosignature did not count (too old / ahead). */
+    readonly maxAgeMs?: number;
+    readonly ignored?: readonly { name: string; timestamp: number; reason: 'stale' | 'future' }[];
   };
 }
 
@@ -163,15 +172,39 @@ export function describeRequirement(q: QuorumRequirement): string {
 }
 
 /**
+ * Parses a `--max-age` duration: a whole number of seconds, or with a unit `s`, `m`, `h`, `d`
+ * (`90s`, `30m`, `24h`, `7d`). Returns milliseconds; throws on anything else or on 0.
+ */
+export function parseDuration(text: string): number {
+  const m = /^([1-9][0-9]{0,9})(s|m|h|d)?$/.exec(text.trim());
+  if (m === null) throw new Error(`not a duration: ${text} (use e.g. 3600, 90s, 30m, 24h, 7d)`);
+  const unit = { s: 1, m: 60, h: 3600, d: 86_400 }[(m[2] ?? 's') as 's' | 'm' | 'h' | 'd'];
+  return Number(m[1]) * unit * 1000;
+}
+
+/** A duration in words for messages: `24h`, `90s`. */
+const formatDuration = (ms: number) =>
+  ms % 86_400_000 === 0
+    ? `${ms / 86_400_000}d`
+    : ms % 3_600_000 === 0
+      ? `${ms / 3_600_000}h`
+      : ms % 60_000 === 0
+        ? `${ms / 60_000}m`
+        : `${ms / 1000}s`;
+
+/**
  * A checkpoint verifier that also requires the policy (c2sp.org/tlog-policy) to be satisfied by
- * valid witness cosignatures. The log key must be the pinned one and, if the policy lists logs,
- * one of them. Failures keep their tlog codes with a message that names the witnesses:
- * `tlog.policy_quorum_not_met` (not enough cosignatures: which are missing, which unknown
- * cosigners were ignored), `tlog.note_bad_signature` (a bad cosignature, naming the witness).
+ * valid witness cosignatures — with `freshness`, by cosignatures no older than its window. The
+ * log key must be the pinned one and, if the policy lists logs, one of them. Failures keep their
+ * tlog codes with a message that names the witnesses: `tlog.policy_quorum_not_met` (not enough
+ * cosignatures: which are missing, which unknown cosigners were ignored), `tlog.stale_checkpoint`
+ * (enough, but not recent enough: which were too old or ahead), `tlog.note_bad_signature` (a bad
+ * cosignature, naming the witness).
  */
 function policyCheckpointVerifier(
   vkey: string,
   policy: TlogPolicy,
+  freshness?: () => CosignatureFreshness,
 ): (note: Uint8Array | string) => PolicyVerifiedCheckpoint {
   const key = parseVerifierKey(vkey);
   const logVerifier = createEd25519NoteVerifier(key.name, key.publicKey);
@@ -185,8 +218,29 @@ function policyCheckpointVerifier(
   const witnesses = [...policy.witnesses.values()];
   return (note) => {
     try {
-      return verifyCheckpointWithPolicy(note, policy, { extraLogs: [logVerifier], origin: key.name });
+      return verifyCheckpointWithPolicy(note, policy, {
+        extraLogs: [logVerifier],
+        origin: key.name,
+        ...(freshness === undefined ? {} : { freshness: freshness() }),
+      });
     } catch (err) {
+      if (isTlogError(err, 'tlog.stale_checkpoint')) {
+        type Late = { name: string; timestamp: number };
+        const d = (err.detail ?? {}) as { cosignedBy?: string[]; stale?: Late[]; future?: Late[]; maxAgeMs?: number };
+        const when = (l: Late) => `${l.name} (${new Date(l.timestamp * 1000).toISOString()})`;
+        const late = [
+          ...((d.stale ?? []).length > 0 ? [`too old: ${(d.stale ?? []).map(when).join(', ')}`] : []),
+          ...((d.future ?? []).length > 0 ? [`ahead of this clock: ${(d.future ?? []).map(when).join(', ')}`] : []),
+        ];
+        throw tlogError(
+          'tlog.stale_checkpoint',
+          `checkpoint not recently cosigned: the policy requires ${required} within ${formatDuration(
+            d.maxAgeMs ?? 0,
+          )}; recent cosignatures from ${(d.cosignedBy ?? []).join(', ') || 'no policy witness'}; ${late.join('; ')}`,
+          { required, ...d },
+          err,
+        );
+      }
       if (isTlogError(err, 'tlog.policy_quorum_not_met')) {
         const detail = (err.detail ?? {}) as { cosignedBy?: string[] };
         const cosignedBy = detail.cosignedBy ?? [];
@@ -261,7 +315,9 @@ export async function verifyLog(options: {
   audit?: boolean;
   /** Require this witness policy (c2sp.org/tlog-policy) to be satisfied by the checkpoint's cosignatures. */
   policy?: TlogPolicy;
-  io?: Pick<LogIo, 'stderr' | 'fetch'>;
+  /** With `policy`: count only cosignatures at most this old (ms) and at most `maxFutureSkewMs` ahead. */
+  maxAgeMs?: number;
+  io?: Pick<LogIo, 'stderr' | 'fetch' | 'now'>;
 }): Promise<LogVerdict> {
   const url = options.url.replace(/\/+$/, '');
   const io = options.io ?? defaultIo;
@@ -288,7 +344,9 @@ export async function verifyLog(options: {
   const registry = keyTransparencyRegistry().with(EVIDENCE_BUNDLE_ENTRY);
   const kinds: Record<string, number> = {};
   const policy = options.policy;
-  const verifyNote = policy === undefined ? checkpointVerifier(vkey) : policyCheckpointVerifier(vkey, policy);
+  const freshness = freshnessOf(options.maxAgeMs, io.now);
+  const verifyNote =
+    policy === undefined ? checkpointVerifier(vkey) : policyCheckpointVerifier(vkey, policy, freshness);
   const verdict = await verifyTiledLog({
     source,
     verifyCheckpoint: verifyNote,
@@ -334,8 +392,25 @@ export async function verifyLog(options: {
       : { entriesAudited: verdict.audit.entries, tilesChecked: verdict.audit.tilesChecked, kinds }),
     ...(policy === undefined
       ? {}
-      : { witnesses: witnessSummary(verdict.checkpoint as PolicyVerifiedCheckpoint, policy) }),
+      : {
+          witnesses: {
+            ...witnessSummary(verdict.checkpoint as PolicyVerifiedCheckpoint, policy),
+            ...(options.maxAgeMs === undefined
+              ? {}
+              : {
+                  maxAgeMs: options.maxAgeMs,
+                  ignored: (verdict.checkpoint as PolicyVerifiedCheckpoint).ignoredCosignatures,
+                }),
+          },
+        }),
   };
+}
+
+/** The `--max-age` window as a function of the current time (undefined: no age check). */
+function freshnessOf(maxAgeMs: number | undefined, now?: () => number): (() => CosignatureFreshness) | undefined {
+  if (maxAgeMs === undefined) return undefined;
+  const clock = now ?? Date.now;
+  return () => ({ now: clock(), maxAgeMs, maxFutureSkewMs: DEFAULT_MAX_FUTURE_SKEW_MS });
 }
 
 function witnessSummary(cp: PolicyVerifiedCheckpoint, policy: TlogPolicy): NonNullable<LogVerdict['witnesses']> {
@@ -372,7 +447,7 @@ export function createLogCommand(io: LogIo = defaultIo): Command {
     io.setExitCode(1);
   };
 
-  log
+  const verify = log
     .command('verify')
     .argument('<url>', 'the log prefix, e.g. http://127.0.0.1:8080/log')
     .option(
@@ -385,13 +460,33 @@ export function createLogCommand(io: LogIo = defaultIo): Command {
       '--policy <file>',
       'require the witnesses of this C2SP tlog-policy file: the checkpoint must carry valid cosignatures satisfying its quorum',
     )
+    .option(
+      '--max-age <duration>',
+      'with --policy: count only witness cosignatures at most this old (e.g. 24h, 30m, 3600; at most 5 min ahead) — refuses a log that keeps serving an old checkpoint (tlog.stale_checkpoint)',
+    )
     .option('--json', 'print the verdict as JSON')
     .description('check the checkpoint signature, consistency with the last verified state, and every entry')
     .action(
       async (
         url: string,
-        opts: { logKey?: string; state: string; audit: boolean; policy?: string; json?: boolean },
+        opts: {
+          logKey?: string;
+          state: string;
+          audit: boolean;
+          policy?: string;
+          maxAge?: string;
+          json?: boolean;
+        },
       ) => {
+        if (opts.maxAge !== undefined && opts.policy === undefined) {
+          verify.error('error: --max-age needs --policy (the age is read from the policy witnesses’ cosignatures)');
+        }
+        let maxAgeMs: number | undefined;
+        try {
+          maxAgeMs = opts.maxAge === undefined ? undefined : parseDuration(opts.maxAge);
+        } catch (err) {
+          verify.error(`error: --max-age: ${(err as Error).message}`);
+        }
         try {
           const v = await verifyLog({
             url,
@@ -400,6 +495,7 @@ export function createLogCommand(io: LogIo = defaultIo): Command {
             io,
             ...(opts.logKey === undefined ? {} : { logKey: opts.logKey }),
             ...(opts.policy === undefined ? {} : { policy: await readPolicyFile(opts.policy) }),
+            ...(maxAgeMs === undefined ? {} : { maxAgeMs }),
           });
           if (opts.json) {
             io.stdout.write(`${JSON.stringify(v)}\n`);
@@ -417,6 +513,18 @@ export function createLogCommand(io: LogIo = defaultIo): Command {
                 v.witnesses.cosignedBy.join(', ') || 'no witness'
               }`,
             );
+            if (v.witnesses.maxAgeMs !== undefined) {
+              const ignored = v.witnesses.ignored ?? [];
+              lines.push(
+                `  cosigned within ${formatDuration(v.witnesses.maxAgeMs)}${
+                  ignored.length === 0
+                    ? ''
+                    : `; not counted: ${ignored
+                        .map((i) => `${i.name} (${i.reason === 'stale' ? 'too old' : 'ahead of this clock'})`)
+                        .join(', ')}`
+                }`,
+              );
+            }
             if (v.witnesses.unknownCosigners.length > 0) {
               lines.push(
                 `  ignored cosignatures from witnesses not in the policy: ${v.witnesses.unknownCosigners.join(', ')}`,
