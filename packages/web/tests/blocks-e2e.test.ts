@@ -6,20 +6,23 @@
  * next message reaches her in the same conversation. The server's `blocks` table is checked at
  * each step. Screenshots of the list at desktop and phone size go to packages/web/screenshots/.
  */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type RunningServer, startServer } from '@fulcrum/server';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { build } from 'vite';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const webRoot = fileURLToPath(new URL('..', import.meta.url));
-const shotsDir = join(webRoot, 'screenshots');
-const T = 90_000; // generous: MLS in two browsers on a shared, loaded machine
-const DESKTOP = { width: 1280, height: 800 };
-const PHONE = { width: 390, height: 844 };
+import {
+  buildWebApp,
+  launchChromium,
+  messages,
+  openConversation,
+  registerIn,
+  sendText,
+  shot,
+  startConversation,
+  T,
+} from './browser-harness.js';
 
 let outDir: string;
 let dataDir: string;
@@ -28,48 +31,13 @@ let browser: Browser;
 const contexts: BrowserContext[] = [];
 const run = Math.random().toString(36).slice(2, 8);
 
-async function shot(page: Page, name: string): Promise<void> {
-  for (const [size, viewport] of [
-    ['desktop', DESKTOP],
-    ['phone', PHONE],
-  ] as const) {
-    await page.setViewportSize(viewport);
-    await page.screenshot({ path: join(shotsDir, `${name}-${size}.png`), fullPage: false });
-  }
-  await page.setViewportSize(DESKTOP);
-}
-
-async function register(name: string): Promise<Page> {
-  const ctx = await browser.newContext({ viewport: DESKTOP });
-  contexts.push(ctx);
-  const page = await ctx.newPage();
-  page.on('pageerror', (err) => console.error(`[${name}] page error`, err));
-  await page.goto(server.url);
-  await page.getByLabel('Account name').fill(name);
-  await page.getByRole('button', { name: 'Create account' }).click();
-  await page.getByTestId('connection').filter({ hasText: 'Online' }).waitFor({ timeout: T });
-  return page;
-}
-
-function messages(page: Page) {
-  return page.getByRole('list', { name: 'Messages' });
-}
-
-async function send(page: Page, text: string): Promise<void> {
-  await page.getByLabel('Message', { exact: true }).fill(text);
-  await page.getByRole('button', { name: 'Send', exact: true }).click();
-  await messages(page).locator('li.msg.out').filter({ hasText: text }).getByText('Sent').waitFor({ timeout: T });
-}
-
 async function blockRows(): Promise<number> {
   return (await server.db.kysely.selectFrom('blocks').selectAll().execute()).length;
 }
 
 beforeAll(async () => {
-  await mkdir(shotsDir, { recursive: true });
-  outDir = await mkdtemp(join(tmpdir(), 'fulcrum-blocksweb-dist-'));
+  outDir = await buildWebApp('fulcrum-blocksweb-dist-');
   dataDir = await mkdtemp(join(tmpdir(), 'fulcrum-blocksweb-server-'));
-  await build({ root: webRoot, configFile: join(webRoot, 'vite.config.ts'), logLevel: 'warn', build: { outDir } });
   server = await startServer({
     storage: { dialect: 'sqlite', dataDir },
     host: '127.0.0.1',
@@ -77,10 +45,7 @@ beforeAll(async () => {
     webDir: outDir,
     log: { level: 'silent' },
   });
-  browser = await chromium.launch({
-    executablePath: process.env.FULCRUM_CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking'],
-  });
+  browser = await launchChromium();
 }, 300_000);
 
 afterAll(async () => {
@@ -95,19 +60,16 @@ describe('blocked accounts in Chromium', () => {
   it('block from a report, see the list in Settings, unblock, receive again', async () => {
     const beaName = `bea-${run}`;
     const abeName = `abe-${run}`;
-    const bea = await register(beaName);
-    const abe = await register(abeName);
+    const bea = await registerIn(browser, contexts, server.url, beaName);
+    const abe = await registerIn(browser, contexts, server.url, abeName);
 
     // Abe writes to Bea.
-    await abe.getByRole('button', { name: 'New conversation' }).click();
-    await abe.getByLabel('People (account names, comma-separated)').fill(beaName);
-    await abe.getByRole('button', { name: 'Start conversation' }).click();
-    await abe.getByRole('heading', { level: 1, name: beaName }).waitFor({ timeout: T });
+    await startConversation(abe, [beaName], beaName);
     const first = `hello ${run}`;
-    await send(abe, first);
+    await sendText(abe, first);
 
     // Bea reports it as spam and blocks Abe.
-    await bea.getByRole('navigation', { name: 'Conversations' }).getByRole('link', { name: abeName }).first().click();
+    await openConversation(bea, abeName);
     const msg = messages(bea).locator('li.msg.in').filter({ hasText: first });
     await msg.waitFor({ timeout: T });
     await msg.getByRole('button', { name: `Report this message from ${abeName}` }).click();
@@ -127,7 +89,7 @@ describe('blocked accounts in Chromium', () => {
 
     // While blocked, Abe's message is sent (he is not told) but never reaches Bea.
     const withheld = `while blocked ${run}`;
-    await send(abe, withheld);
+    await sendText(abe, withheld);
 
     // Bea unblocks him from the list.
     await list.getByRole('button', { name: `Unblock ${abeName}` }).click();
@@ -141,8 +103,8 @@ describe('blocked accounts in Chromium', () => {
 
     // His next message reaches her; the withheld one never does.
     const after = `after unblock ${run}`;
-    await send(abe, after);
-    await bea.getByRole('navigation', { name: 'Conversations' }).getByRole('link', { name: abeName }).first().click();
+    await sendText(abe, after);
+    await openConversation(bea, abeName);
     await messages(bea).locator('li.msg.in').filter({ hasText: after }).waitFor({ timeout: T });
     expect(await messages(bea).locator('li.msg.in').filter({ hasText: withheld }).count()).toBe(0);
   }, 300_000);
