@@ -21,6 +21,7 @@ export {
   hashChildren,
   hashLeaf,
   rootFromLeafHashes,
+  type Sha256,
 } from './merkle-hash.js';
 export { readRangeHashes, subtreesOfRange } from './hash-reader.js';
 export type { EntryRange, HashReader, SubtreeId } from './hash-reader.js';

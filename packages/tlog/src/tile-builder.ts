@@ -1,7 +1,7 @@
 import { concatBytes, constantTimeEqual } from '@fulcrum/common';
 import { decodeEntryBundle, encodeEntryBundle } from './entry-bundle.js';
 import { tlogError } from './errors.js';
-import { HASH_SIZE, assertHash, foldSubtrees, hashLeaf, rootFromLeafHashes } from './merkle-hash.js';
+import { HASH_SIZE, type Sha256, assertHash, foldSubtrees, hashLeaf, rootFromLeafHashes } from './merkle-hash.js';
 import { bitLength, treeSize as toTreeSize } from './sizes.js';
 import {
   type BundleId,
@@ -36,7 +36,7 @@ export function tileHashes(data: Uint8Array): Uint8Array[] {
  * of 2^h consecutive hashes (a complete subtree at tree level 8l + h). Highest level first,
  * so `foldSubtrees` of the result is the root (RFC 9162 §2.1.1).
  */
-export function edgeSubtreeHashes(edges: readonly (readonly Uint8Array[])[]): Uint8Array[] {
+export function edgeSubtreeHashes(edges: readonly (readonly Uint8Array[])[], hash?: Sha256): Uint8Array[] {
   const out: Uint8Array[] = [];
   for (let level = edges.length - 1; level >= 0; level--) {
     const edge = edges[level] ?? [];
@@ -44,7 +44,7 @@ export function edgeSubtreeHashes(edges: readonly (readonly Uint8Array[])[]): Ui
     for (let h = bitLength(edge.length) - 1; h >= 0; h--) {
       const chunk = 2 ** h;
       if ((edge.length & chunk) === 0) continue;
-      out.push(rootFromLeafHashes(edge.slice(pos, pos + chunk)));
+      out.push(rootFromLeafHashes(edge.slice(pos, pos + chunk), hash));
       pos += chunk;
     }
   }
@@ -60,22 +60,24 @@ export class TileBuilder {
   private count: number;
   private readonly edges: Uint8Array[][];
   private completed: TileData[] = [];
+  private readonly hash: Sha256 | undefined;
 
-  private constructor(size: number, edges: Uint8Array[][]) {
+  private constructor(size: number, edges: Uint8Array[][], hash: Sha256 | undefined) {
     this.count = size;
     this.edges = edges;
+    this.hash = hash;
   }
 
-  /** An empty tree. */
-  static empty(): TileBuilder {
-    return new TileBuilder(0, []);
+  /** An empty tree (`hash`: a SHA-256 to use instead of the default, see `Sha256`). */
+  static empty(hash?: Sha256): TileBuilder {
+    return new TileBuilder(0, [], hash);
   }
 
   /**
    * Resumes from a tree of `size` given its edge tiles (exactly `edgeTiles(size)`, any order).
    * Throws `tlog.tile_bad_size` if a tile is missing or has the wrong width or byte length.
    */
-  static resume(size: number, tiles: readonly TileData[]): TileBuilder {
+  static resume(size: number, tiles: readonly TileData[], hash?: Sha256): TileBuilder {
     toTreeSize(size);
     const want = edgeTiles(size);
     const edges: Uint8Array[][] = [];
@@ -88,7 +90,7 @@ export class TileBuilder {
     }
     const levels = want.length === 0 ? 0 : Math.max(...want.map((w) => w.level)) + 1;
     for (let l = 0; l < levels; l++) edges[l] ??= [];
-    return new TileBuilder(size, edges);
+    return new TileBuilder(size, edges, hash);
   }
 
   /** Number of leaves appended so far (the tree size). */
@@ -112,7 +114,7 @@ export class TileBuilder {
       const index = hashesAtTileLevel(this.count, level) / TILE_WIDTH - 1;
       this.completed.push({ level, index, width: TILE_WIDTH, data: concatBytes(...edge) });
       // The full tile's MTH is one hash at the level above (tlog-tiles "Merkle Tree").
-      hash = rootFromLeafHashes(edge);
+      hash = rootFromLeafHashes(edge, this.hash);
       this.edges[level] = [];
     }
   }
@@ -131,7 +133,7 @@ export class TileBuilder {
 
   /** The root hash of the tree so far. */
   root(): Uint8Array {
-    return foldSubtrees(edgeSubtreeHashes(this.edges));
+    return foldSubtrees(edgeSubtreeHashes(this.edges, this.hash), this.hash);
   }
 }
 
@@ -156,19 +158,21 @@ export interface IntegrationResult {
  * and new entries, returns the new root and the tiles and entry bundles to write. If `oldRootHash`
  * is given, the stored edge tiles must reproduce it (`tlog.tile_mismatch` otherwise), so a
  * corrupted store is never extended. Entries must be ≤ 65535 bytes (`tlog.entry_too_large`).
+ * `sha256` replaces the default SHA-256 for every hash of the step (see `Sha256`).
  */
 export async function integrateEntries(args: {
   readonly oldSize: number;
   readonly entries: readonly Uint8Array[];
   readonly source: TileSource;
   readonly oldRootHash?: Uint8Array;
+  readonly sha256?: Sha256;
 }): Promise<IntegrationResult> {
-  const { oldSize, entries, source } = args;
+  const { oldSize, entries, source, sha256 } = args;
   toTreeSize(oldSize);
   toTreeSize(oldSize + entries.length);
   const oldEdges = edgeTiles(oldSize);
   const edgeData = await Promise.all(oldEdges.map((t) => fetchTile(source, t)));
-  const builder = TileBuilder.resume(oldSize, edgeData);
+  const builder = TileBuilder.resume(oldSize, edgeData, sha256);
   if (args.oldRootHash !== undefined && !constantTimeEqual(builder.root(), args.oldRootHash)) {
     throw tlogError('tlog.tile_mismatch', 'stored tiles do not reproduce the stored root');
   }
@@ -182,7 +186,7 @@ export async function integrateEntries(args: {
   const bundles: BundleData[] = [];
   let nextBundle = bundleIndex;
   for (const entry of entries) {
-    builder.appendLeafHash(hashLeaf(entry));
+    builder.appendLeafHash(hashLeaf(entry, sha256));
     pending.push(entry);
     if (pending.length === TILE_WIDTH) {
       bundles.push({ index: nextBundle++, width: TILE_WIDTH, data: encodeEntryBundle(pending) });

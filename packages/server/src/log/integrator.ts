@@ -1,4 +1,5 @@
-import { integrateEntries, signCheckpoint, treeSize } from '@fulcrum/tlog';
+import { hash } from 'node:crypto';
+import { integrateEntries, type Sha256, signCheckpoint, treeSize } from '@fulcrum/tlog';
 import type { Database } from '../db/database.js';
 import { toDbBytes } from '../db/database.js';
 import { BUNDLE_LEVEL, createDbTileSource } from './db-tile-source.js';
@@ -11,6 +12,14 @@ export interface IntegrationOutcome {
   /** Entries integrated by this pass (0 if nothing was pending or another integrator won). */
   readonly integrated: number;
 }
+
+/**
+ * Node's native SHA-256 for the integration step's leaf and node hashes: about 2.5x faster than
+ * the pure-JS default on 65 bytes, and hashing was the integrator's largest cost (a bench/tlog
+ * profile: a quarter of the process's CPU at 30k appends/s). The stored root is re-derived from
+ * the stored tiles with it before each pass, and readers verify with the default.
+ */
+const nodeSha256: Sha256 = (data) => hash('sha256', data, 'buffer');
 
 /** Thrown inside the write transaction when another integrator moved the checkpoint first. */
 class LostRace extends Error {}
@@ -98,6 +107,7 @@ export class Integrator {
       entries,
       source: createDbTileSource(kysely),
       oldRootHash: cp.root_hash,
+      sha256: nodeSha256,
     });
     const note = await signCheckpoint(
       { origin: this.#keys.origin, size: treeSize(result.size), rootHash: result.rootHash, extensions: [] },
