@@ -245,6 +245,10 @@ describe.each(['sqlite', 'postgres'] as const)('witnessed log end to end, real p
         ok: true,
         witnesses: { cosignedBy: ['w1'], unknownCosigners: ['e2e.test/w2'] },
       });
+      // --max-age: both witness processes cosigned moments ago, so a one-hour window holds them.
+      expect(
+        (await verify(url, ['--policy', both, '--max-age', '1h', '--no-audit', ...state('e')])).verdict,
+      ).toMatchObject({ ok: true, witnesses: { cosignedBy: ['w1', 'w2'], maxAgeMs: 3_600_000, ignored: [] } });
 
       // `log proof` and `log show` check the same policy before printing.
       const receipt = await cli(['proof', `${url}/log`, '1', '--log-key', logVkey, '--policy', both]);
