@@ -919,7 +919,9 @@ export class FulcrumClient {
         try {
           const result = await this.#commitWithRetry(groupId, async (group) => {
             if (!group.isActive) return null;
-            return { result: await this.#mls.update(group), addedDevices: [], removedDevices: [] };
+            // MLS commits include pending proposals (another client's leave, say): list what it removes.
+            const result = await this.#mls.update(group);
+            return { result, addedDevices: [], removedDevices: result.removed.map((m) => m.certificate.deviceId) };
           });
           if (result !== null) refreshed++;
         } catch (error) {
