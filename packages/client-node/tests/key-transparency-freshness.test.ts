@@ -227,14 +227,19 @@ describe('client key transparency: checkpoint freshness (sqlite)', () => {
   });
 
   it('a smaller checkpoint is a rollback even when freshly cosigned', async () => {
+    const storeDir = mkdtempSync(join(dir, 'rollback-'));
+    const open = async (transport: FaultyTransport) => {
+      const c = await Client.open({
+        store: new SqliteClientStore(storeDir),
+        transport,
+        keyPackageTarget: 4,
+        keyTransparency: { logKey: logVkey, integrationWaitMs: 5000, witnessPolicy: policy('quorum now\n') },
+      });
+      clients.push(c);
+      return c;
+    };
     const transport = new FaultyTransport(platform.url);
-    const client = await Client.open({
-      store: new SqliteClientStore(mkdtempSync(join(dir, 'rollback-'))),
-      transport,
-      keyPackageTarget: 4,
-      keyTransparency: { logKey: logVkey, integrationWaitMs: 5000, witnessPolicy: policy('quorum now\n') },
-    });
-    clients.push(client);
+    const client = await open(transport);
     await client.register(unique('carol'));
     const old = await (await fetch(`${platform.url}/log/checkpoint`)).text();
     const oldSize = Number(old.split('\n')[1]);
@@ -247,6 +252,12 @@ describe('client key transparency: checkpoint freshness (sqlite)', () => {
     transport.rewrite = (req, res) =>
       req.path === '/log/checkpoint' ? { ...res, body: new TextEncoder().encode(old) } : res;
     expect(await codeOf(client.createConversation({ members: [alice] }))).toBe('tlog.rollback');
+    // The accepted checkpoint is in the store: after a restart the old one is still a rollback.
+    await client.close();
+    const again = new FaultyTransport(platform.url);
+    again.rewrite = transport.rewrite;
+    const reopened = await open(again);
+    expect(await codeOf(reopened.createConversation({ members: [alice] }))).toBe('tlog.rollback');
   });
 
   it('a bad window is refused when the client is created', async () => {
