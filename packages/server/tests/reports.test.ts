@@ -19,7 +19,7 @@ import {
   type TestPlatform,
 } from '@fulcrum/testkit';
 import type { CreateReportRequest, ReportOpening } from '@fulcrum/wire';
-import { REPORT_LIMITS } from '@fulcrum/wire';
+import { BLOCK_LIMITS, REPORT_LIMITS } from '@fulcrum/wire';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FrankingKeys, frankingTime } from '../src/franking/franking-keys.js';
@@ -245,6 +245,23 @@ describe.each(['sqlite', 'postgres'] as const)('report intake (%s)', (dialect) =
     const aliceBefore = (await queued(alice)).length;
     await franked(groupId, bob, textContent('to alice'));
     expect((await queued(alice)).length).toBe(aliceBefore + 1);
+  });
+
+  it(`a reporter who blocks ${BLOCK_LIMITS.perAccount} accounts: the report is taken, the block is not (blocked: false)`, async () => {
+    const fillers = Array.from({ length: BLOCK_LIMITS.perAccount }, () => b64(randomBytes(16)));
+    const rows = fillers.map((id) => ({ blocker_account_id: carol.accountId, blocked_account_id: id, created_at: 1 }));
+    for (let i = 0; i < rows.length; i += 200) {
+      await p.db.kysely
+        .insertInto('blocks')
+        .values(rows.slice(i, i + 200))
+        .execute();
+    }
+    const m = await franked(groupId, alice, textContent('carol is at her limit'));
+    const res = await report(carol, { category: 'spam', messages: [m], blockSender: true });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    expect(res.body.blocked).toBe(false);
+    expect(await isBlocked(p.db.kysely, carol.accountId, alice.accountId)).toBe(false);
+    await p.db.kysely.deleteFrom('blocks').where('blocker_account_id', '=', carol.accountId).execute();
   });
 
   it('refuses reports of messages sent after the reporter was removed', async () => {
