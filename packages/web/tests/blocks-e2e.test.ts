@@ -78,6 +78,7 @@ describe('blocked accounts in Chromium', () => {
     await dialog.getByLabel(`Also block ${abeName}`).check();
     await dialog.getByRole('button', { name: 'Send report' }).click();
     await dialog.getByText(`${abeName} is blocked`).waitFor({ timeout: T });
+    await dialog.getByText('You can unblock them in Settings.').waitFor({ timeout: T });
     await dialog.getByRole('button', { name: 'Close' }).click();
     expect(await blockRows()).toBe(1);
 

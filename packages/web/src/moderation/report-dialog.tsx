@@ -86,7 +86,9 @@ function ReportDialog(props: { groupId: string; message: MessageRecord; senderNa
             {state.messages === 1 ? '' : 's'}
             {state.files > 0 ? `, ${state.files} file${state.files === 1 ? '' : 's'}` : ''}). Moderators will review it.
           </p>
-          {state.blocked && <p>{props.senderName} is blocked: their messages no longer reach you.</p>}
+          {state.blocked && (
+            <p>{props.senderName} is blocked: their messages no longer reach you. You can unblock them in Settings.</p>
+          )}
           <button type="button" onClick={() => ref.current?.close()}>
             Close
           </button>
