@@ -14,7 +14,7 @@ export {
   createServerTag,
   verifyServerTag,
 } from './server-tag.js';
-export type { FrankingContext, ServerFrankingKey, TagVerificationPolicy } from './server-tag.js';
+export type { FrankingContext, HmacSha256, ServerFrankingKey, TagVerificationPolicy } from './server-tag.js';
 export { verifyReceivedMessage, verifyReportOpening } from './report.js';
 export type { ReportOpening, VerifiedReportedMessage } from './report.js';
 export {

@@ -59,10 +59,25 @@ export function createServerFrankingKey(
   return { keyId, key: assertLength(random(SERVER_KEY_LENGTH), SERVER_KEY_LENGTH, 'server key'), createdAt };
 }
 
-/** The server's tag: HMAC-SHA256 under its key over (commitment, context). `ctx.keyId` must be `key.keyId`. */
-export function createServerTag(key: ServerFrankingKey, commitment: Uint8Array, ctx: FrankingContext): Uint8Array {
+/** HMAC-SHA256(key, message): 32 bytes. */
+export type HmacSha256 = (key: Uint8Array, message: Uint8Array) => Uint8Array;
+
+const nobleHmacSha256: HmacSha256 = (key, message) => hmac(sha256, key, message);
+
+/**
+ * The server's tag: HMAC-SHA256 under its key over (commitment, context). `ctx.keyId` must be
+ * `key.keyId`. `mac` computes the HMAC (default: @noble/hashes); a server may pass a native one
+ * (it tags every relayed message) — its output is checked to be 32 bytes.
+ */
+export function createServerTag(
+  key: ServerFrankingKey,
+  commitment: Uint8Array,
+  ctx: FrankingContext,
+  mac: HmacSha256 = nobleHmacSha256,
+): Uint8Array {
   if (ctx.keyId !== key.keyId) throw frankingError('franking.bad_context', 'context keyId must name the signing key');
-  return hmac(sha256, assertLength(key.key, SERVER_KEY_LENGTH, 'server key'), tagMessage(commitment, ctx));
+  const tag = mac(assertLength(key.key, SERVER_KEY_LENGTH, 'server key'), tagMessage(commitment, ctx));
+  return assertLength(tag, TAG_LENGTH, 'server tag');
 }
 
 export interface TagVerificationPolicy {

@@ -1,9 +1,21 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { encodeBase64Url } from '@fulcrum/common';
-import { createServerTag, type FrankingContext, SERVER_KEY_LENGTH, type ServerFrankingKey } from '@fulcrum/franking';
+import {
+  createServerTag,
+  type FrankingContext,
+  type HmacSha256,
+  SERVER_KEY_LENGTH,
+  type ServerFrankingKey,
+} from '@fulcrum/franking';
 import { type Kysely, sql } from 'kysely';
 import { type Database, Tx, toDbBytes } from '../db/database.js';
 import type { DatabaseSchema } from '../db/schema.js';
+
+/** HMAC-SHA256 through Node's OpenSSL: the server tags every relayed application message. */
+export const nodeHmacSha256: HmacSha256 = (key, message) => {
+  const mac = createHmac('sha256', key).update(message).digest();
+  return new Uint8Array(mac.buffer, mac.byteOffset, mac.byteLength);
+};
 
 /** Default rotation period of the server's franking key: 7 days. */
 export const DEFAULT_FRANKING_ROTATION_MS = 7 * 24 * 3600_000;
@@ -154,7 +166,10 @@ export class FrankingKeys {
     commitment: Uint8Array,
     context: Omit<FrankingContext, 'keyId'>,
   ): { keyId: string; tag: Uint8Array } {
-    return { keyId: key.keyId, tag: createServerTag(key, commitment, { ...context, keyId: key.keyId }) };
+    return {
+      keyId: key.keyId,
+      tag: createServerTag(key, commitment, { ...context, keyId: key.keyId }, nodeHmacSha256),
+    };
   }
 
   /** Deletes keys whose report window has passed; returns how many. */
