@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { utf8Encode } from '@fulcrum/common';
 import {
+  addTestDevice,
   connectTestWs,
   rawRequest,
   registerTestAccount,
@@ -24,9 +25,12 @@ import {
   type WsSendErrorFrame,
   type WsSentFrame,
   WsServerFrame,
+  signDeviceRevocation,
 } from '@fulcrum/wire';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Bus, BusEvent } from '../src/bus/bus.js';
+import { InProcessBus } from '../src/bus/in-process-bus.js';
 import { WS_MAX_PAYLOAD_BYTES } from '../src/http/ws.js';
 import { grantStaffRole } from '../src/moderation/staff.js';
 import { createReportId, insertVerifiedReport } from '../src/reports/store.js';
@@ -412,5 +416,46 @@ describe('WebSocket sends share the HTTP rate limits (sqlite; the limiter is in 
     });
     expect(again.type).toBe('sent');
     await ws.close();
+  });
+});
+
+describe.each(['sqlite', 'postgres'] as const)('WebSocket sends of a device revoked meanwhile (%s)', (dialect) => {
+  // A bus that loses every `device.revoked` event (as a NATS outage could): the revoked device's
+  // socket is not closed by the bus, so only the per-send check stands between it and a send.
+  const inner = new InProcessBus();
+  const lossy: Bus = {
+    publish: (events: readonly BusEvent[]) => inner.publish(events.filter((e) => e.type !== 'device.revoked')),
+    subscribe: (deviceId, handler) => inner.subscribe(deviceId, handler),
+    close: () => inner.close(),
+  };
+  let p: TestPlatform;
+  beforeAll(async () => {
+    p = await startTestPlatform({ dialect, server: { bus: lossy, rateLimit: false } });
+  });
+  afterAll(() => p?.close());
+
+  it('refuses the send with auth.device_revoked and closes the socket with 4403', async () => {
+    const alice = await registerMember(p.url, 'alice');
+    const second = await addTestDevice(p.url, alice.device);
+    alice.group = await alice.mls.createGroup(alice.state);
+    const groupId = b64(alice.group.groupId);
+    await rawRequest(p.url, 'POST', '/v1/groups', { signer: alice.device, body: { groupId } });
+    const ws = await connectTestWs(p.wsUrl, second);
+    const revocation = signDeviceRevocation(alice.device.identity.secretKey, {
+      accountId: alice.device.accountId,
+      deviceId: second.deviceId,
+      revokedAt: Date.now(),
+    });
+    const revoked = await rawRequest(p.url, 'POST', `/v1/devices/${second.deviceId}/revoke`, {
+      signer: alice.device,
+      body: { revocation: b64(revocation) },
+    });
+    expect(revoked.status).toBe(200);
+    const before = await snapshot(p.db);
+    const m = await encryptFranked(alice, utf8Encode('from a revoked device'));
+    const answer = await ws.request({ type: 'send', id: 1, groupId, clientMessageId: cmid(), message: b64(m.message) });
+    expect(errorOf(answer).code).toBe('auth.device_revoked');
+    expect(await ws.closed).toMatchObject({ code: 4403 });
+    expect(await snapshot(p.db)).toEqual(before);
   });
 });
