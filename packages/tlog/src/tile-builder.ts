@@ -1,7 +1,14 @@
 import { concatBytes, constantTimeEqual } from '@fulcrum/common';
 import { decodeEntryBundle, encodeEntryBundle } from './entry-bundle.js';
 import { tlogError } from './errors.js';
-import { HASH_SIZE, type Sha256, assertHash, foldSubtrees, hashLeaf, rootFromLeafHashes } from './merkle-hash.js';
+import {
+  HASH_SIZE,
+  type Sha256,
+  assertHash,
+  foldSubtreesWith,
+  hashLeafWith,
+  rootFromLeafHashesWith,
+} from './merkle-hash.js';
 import { bitLength, treeSize as toTreeSize } from './sizes.js';
 import {
   type BundleId,
@@ -36,7 +43,11 @@ export function tileHashes(data: Uint8Array): Uint8Array[] {
  * of 2^h consecutive hashes (a complete subtree at tree level 8l + h). Highest level first,
  * so `foldSubtrees` of the result is the root (RFC 9162 §2.1.1).
  */
-export function edgeSubtreeHashes(edges: readonly (readonly Uint8Array[])[], hash?: Sha256): Uint8Array[] {
+export function edgeSubtreeHashes(edges: readonly (readonly Uint8Array[])[]): Uint8Array[] {
+  return edgeSubtreeHashesWith(undefined, edges);
+}
+
+function edgeSubtreeHashesWith(hash: Sha256 | undefined, edges: readonly (readonly Uint8Array[])[]): Uint8Array[] {
   const out: Uint8Array[] = [];
   for (let level = edges.length - 1; level >= 0; level--) {
     const edge = edges[level] ?? [];
@@ -44,7 +55,7 @@ export function edgeSubtreeHashes(edges: readonly (readonly Uint8Array[])[], has
     for (let h = bitLength(edge.length) - 1; h >= 0; h--) {
       const chunk = 2 ** h;
       if ((edge.length & chunk) === 0) continue;
-      out.push(rootFromLeafHashes(edge.slice(pos, pos + chunk), hash));
+      out.push(rootFromLeafHashesWith(hash, edge.slice(pos, pos + chunk)));
       pos += chunk;
     }
   }
@@ -114,7 +125,7 @@ export class TileBuilder {
       const index = hashesAtTileLevel(this.count, level) / TILE_WIDTH - 1;
       this.completed.push({ level, index, width: TILE_WIDTH, data: concatBytes(...edge) });
       // The full tile's MTH is one hash at the level above (tlog-tiles "Merkle Tree").
-      hash = rootFromLeafHashes(edge, this.hash);
+      hash = rootFromLeafHashesWith(this.hash, edge);
       this.edges[level] = [];
     }
   }
@@ -133,7 +144,7 @@ export class TileBuilder {
 
   /** The root hash of the tree so far. */
   root(): Uint8Array {
-    return foldSubtrees(edgeSubtreeHashes(this.edges, this.hash), this.hash);
+    return foldSubtreesWith(this.hash, edgeSubtreeHashesWith(this.hash, this.edges));
   }
 }
 
@@ -186,7 +197,7 @@ export async function integrateEntries(args: {
   const bundles: BundleData[] = [];
   let nextBundle = bundleIndex;
   for (const entry of entries) {
-    builder.appendLeafHash(hashLeaf(entry, sha256));
+    builder.appendLeafHash(hashLeafWith(sha256, entry));
     pending.push(entry);
     if (pending.length === TILE_WIDTH) {
       bundles.push({ index: nextBundle++, width: TILE_WIDTH, data: encodeEntryBundle(pending) });
