@@ -1,7 +1,9 @@
 import { encodeLogEntry, type LogEntryEnvelope } from '@fulcrum/tlog';
-import { CompiledQuery } from 'kysely';
 import { type StagedWrites, type Tx, toDbBytes } from '../db/database.js';
 import type { Dialect } from '../db/schema.js';
+
+/** Takes the counter row's lock and counts one entry (`StagedLogEntries.base`). */
+const LOCK_TEXT = `update "log_sequence" set "next_index" = "next_index" + 1 where "id" = 1 returning "next_index"`;
 
 /** Rows per multi-row INSERT on PostgreSQL (4 parameters each: far below its limit). */
 const INSERT_CHUNK = 500;
@@ -25,16 +27,15 @@ class StagedLogEntries implements StagedWrites {
 
   /**
    * Locks the counter row (held to the commit; on PostgreSQL across processes) and reads it. It
-   * counts the first entry already, so a transaction with one append needs no second update.
+   * counts the first entry already, so a transaction with one append needs no second update. A
+   * `counter` statement (`Tx.execute`): it takes no savepoint, since `flush` sets the count
+   * whatever becomes of the operation that ran it, so an operation that only appends to the log
+   * never takes one (`Tx.savepoint` is lazy).
    */
   base(tx: Tx): Promise<number> {
-    this.#base ??= tx.db
-      .updateTable('log_sequence')
-      .set((eb) => ({ next_index: eb('next_index', '+', 1) }))
-      .where('id', '=', 1)
-      .returning('next_index')
-      .executeTakeFirstOrThrow()
-      .then((row) => row.next_index - 1);
+    this.#base ??= tx
+      .execute<{ next_index: number }>(LOCK_TEXT, [], 'counter')
+      .then((rows) => (rows[0] as { next_index: number }).next_index - 1);
     return this.#base;
   }
 
@@ -54,8 +55,9 @@ class StagedLogEntries implements StagedWrites {
     // to the rolled-back operation: its indices go back, the log stays gap-free.
     this.#rows.length = m.rows;
     // A row lock taken inside a rolled-back savepoint is released with it (PostgreSQL), and its
-    // increment undone: re-take it. Kept statements (a staged-only operation, `Tx.stagedOnly`)
-    // keep the lock and the increment, which `flush` then corrects: the base stays.
+    // increment undone: re-take it. Kept statements (no savepoint was taken, or it was taken after
+    // the lock: `Tx.savepoint` is lazy; `Tx.stagedOnly`) keep the lock and the increment, which
+    // `flush` then corrects: the base stays.
     if (!m.locked && statements === 'undone') this.#base = undefined;
   }
 
@@ -64,11 +66,8 @@ class StagedLogEntries implements StagedWrites {
     const base = await this.#base;
     // The lock counted one entry; set the count only if the transaction kept another number.
     if (this.#rows.length !== 1) {
-      await tx.db
-        .updateTable('log_sequence')
-        .set({ next_index: base + this.#rows.length })
-        .where('id', '=', 1)
-        .execute();
+      const text = `update "log_sequence" set "next_index" = ${tx.dialect === 'postgres' ? '$1' : '?'} where "id" = 1`;
+      await tx.execute(text, [base + this.#rows.length]);
     }
     const rows = this.#rows;
     for (let k = 0; k < rows.length; ) {
@@ -78,7 +77,7 @@ class StagedLogEntries implements StagedWrites {
         const r = rows[j] as StagedRow;
         params.push(r.idx, toDbBytes(r.bytes), r.subject, r.time);
       }
-      await tx.db.executeQuery(CompiledQuery.raw(insertText(tx.dialect, n), params));
+      await tx.execute(insertText(tx.dialect, n), params);
       k += n;
     }
   }
