@@ -4,10 +4,14 @@
 // Used to compare builds on a machine too loaded for bench.js's throughput to tell them apart.
 //
 //   node bench/relay/store-path.mjs <label>=<packages/server dir> ... [--rounds 3] [--sends 3000]
+//     [--postgres [URL]]
 //
 // Each run: 16 two-member groups, sends submitted 32 at a time (one batch each, as under the
 // closed-loop relay bench), 500 warm-up sends, then `--sends` measured; CPU is this child's
-// user+system time (process.cpuUsage) over the measured sends.
+// user+system time (process.cpuUsage) over the measured sends. With `--postgres` the storage is
+// a fresh schema on PostgreSQL (URL default $FULCRUM_TEST_POSTGRES or the machine's `test`
+// database; dropped afterwards): the CPU is then only the Node side's, and the wall time per
+// send (round trips, PostgreSQL's own work) is the figure to compare.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -24,12 +28,17 @@ const opt = (name, fallback) => {
 if (args[0] === '--child') {
   const root = args[1];
   const sends = Number(args[2]);
+  const postgres = args[3];
   const imp = (p) => import(pathToFileURL(join(root, 'dist', p)).href);
   const { Database, InProcessBus, WriteQueue } = await imp('index.js');
   const { createAccount } = await imp('store/accounts.js');
   const { createGroup, applyCommit, sendMessage } = await imp('store/groups.js');
   const dir = mkdtempSync(join(tmpdir(), 'fulcrum-store-path-'));
-  const db = await Database.open({ dialect: 'sqlite', dataDir: dir }, new InProcessBus());
+  const schema = `fulcrum_store_path_${randomBytes(6).toString('hex')}`;
+  const db = await Database.open(
+    postgres === undefined ? { dialect: 'sqlite', dataDir: dir } : { dialect: 'postgres', url: postgres, schema },
+    new InProcessBus(),
+  );
   const writer = new WriteQueue(db);
   const id = (n = 16) => randomBytes(n).toString('base64url');
   const now = Date.now();
@@ -98,6 +107,7 @@ if (args[0] === '--child') {
   const cpu = process.cpuUsage(before);
   const wall = performance.now() - t0;
   await writer.close();
+  if (postgres !== undefined) await db.kysely.schema.dropSchema(schema).cascade().execute();
   await db.close();
   rmSync(dir, { recursive: true, force: true });
   const n = rounds * 32;
@@ -108,23 +118,33 @@ if (args[0] === '--child') {
   const builds = args.filter((a) => a.includes('=')).map((a) => a.split('='));
   const rounds = Number(opt('--rounds', '3'));
   const sends = Number(opt('--sends', '3000'));
+  const pgIndex = args.indexOf('--postgres');
+  const postgres =
+    pgIndex < 0
+      ? undefined
+      : args[pgIndex + 1]?.startsWith('postgres')
+        ? args[pgIndex + 1]
+        : (process.env.FULCRUM_TEST_POSTGRES ?? 'postgres://127.0.0.1:5432/test');
   const self = fileURLToPath(import.meta.url);
   const results = {};
+  const walls = {};
   for (let r = 0; r < rounds; r++) {
     for (const [label, root] of builds) {
-      const out = spawnSync(process.execPath, [self, '--child', root, String(sends)], { encoding: 'utf8' });
+      const childArgs = [self, '--child', root, String(sends), ...(postgres === undefined ? [] : [postgres])];
+      const out = spawnSync(process.execPath, childArgs, { encoding: 'utf8' });
       if (out.status !== 0) throw new Error(out.stderr);
       const x = JSON.parse(out.stdout);
       results[label] = [...(results[label] ?? []), x.cpuUsPerSend];
+      walls[label] = [...(walls[label] ?? []), x.wallUsPerSend];
       process.stderr.write(
         `round ${r + 1} ${label}: ${x.cpuUsPerSend.toFixed(0)} µs CPU per send (${x.wallUsPerSend.toFixed(0)} µs wall)\n`,
       );
     }
   }
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)].toFixed(0);
   for (const [label, xs] of Object.entries(results)) {
-    const sorted = [...xs].sort((a, b) => a - b);
     console.log(
-      `${label}: median ${sorted[Math.floor(sorted.length / 2)].toFixed(0)} µs CPU per send; runs ${xs.map((x) => x.toFixed(0)).join(', ')}`,
+      `${label} (${postgres === undefined ? 'sqlite' : 'postgres'}): median ${median(xs)} µs CPU per send; runs ${xs.map((x) => x.toFixed(0)).join(', ')}; median ${median(walls[label])} µs wall per send`,
     );
   }
 }

@@ -190,6 +190,42 @@ describe.each(['sqlite', 'postgres'] as const)('staged send writes (%s)', (diale
     expect(await queueSeq(c)).toBe(cBase + 2);
   });
 
+  it('a refused operation that sent before and after taking its savepoint (a Kysely write) leaves nothing and no gap', async () => {
+    const a = (await account()).devices[0]!.deviceId;
+    const b = (await account()).devices[0]!.deviceId;
+    const [g1, g2] = [await group(a, [b]), await group(a, [b])];
+    const seqOf = async (groupId: string) =>
+      (
+        await db.kysely
+          .selectFrom('groups')
+          .select('group_seq')
+          .where('group_id', '=', groupId)
+          .executeTakeFirstOrThrow()
+      ).group_seq;
+    const [s1, s2, q] = [await seqOf(g1), await seqOf(g2), await queueSeq(b)];
+    const marker = randomId();
+    const writer = batchWriter();
+    const outcomes = await Promise.allSettled([
+      writer.submit(async (t) => {
+        await send(g1, a)(t); // first touch of g1 and b: counter statements, no savepoint yet
+        await t.db.insertInto('request_nonces').values({ device_id: a, nonce: marker, expires_at: NOW }).execute();
+        await send(g2, a)(t); // first touch of g2 inside the savepoint
+        await send(g1, a)(t);
+        throw new Error('refused');
+      }),
+      writer.submit(send(g2, a)),
+      writer.submit(send(g1, a)),
+    ]);
+    await writer.close();
+    expect(writer.stats.batches).toBe(1);
+    expect(outcomes[0]).toMatchObject({ status: 'rejected', reason: { message: 'refused' } });
+    expect(outcomes.slice(1).map((o) => (o.status === 'fulfilled' ? o.value.seq : o.reason))).toEqual([s2 + 1, s1 + 1]);
+    expect([await seqOf(g1), await seqOf(g2), await queueSeq(b)]).toEqual([s1 + 1, s2 + 1, q + 2]);
+    expect((await seqsOf(b)).slice(-2)).toEqual([q + 1, q + 2]);
+    const nonce = await db.kysely.selectFrom('request_nonces').select('nonce').where('nonce', '=', marker).execute();
+    expect(nonce).toEqual([]);
+  });
+
   it('a refused staged-only operation keeps its counter lock and the counter is set back at the flush', async () => {
     const d = (await account()).devices[0]!.deviceId;
     const base = await queueSeq(d);

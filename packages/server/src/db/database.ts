@@ -5,11 +5,17 @@ import BetterSqlite3 from 'better-sqlite3';
 import {
   type Compilable,
   CompiledQuery,
+  DummyDriver,
   Kysely,
   Migrator,
+  PostgresAdapter,
   PostgresDialect,
+  PostgresIntrospector,
+  PostgresQueryCompiler,
   SqliteAdapter,
   SqliteDialect,
+  SqliteIntrospector,
+  SqliteQueryCompiler,
   type SqliteDatabase,
   type Transaction,
 } from 'kysely';
@@ -66,30 +72,57 @@ export interface StagedWrites {
   flush(tx: Tx): Promise<void>;
 }
 
-/** A transaction in progress: queries go through `db`; `publish` defers a bus event to after commit. */
+/**
+ * What a statement run through `Tx.execute` does: `read`; `write`; or `counter`, a write whose
+ * effect a staged part corrects at flush whatever happens to the operation (the first bump of a
+ * counter that takes its row lock: `StagedQueue`, `StagedGroups`), so it needs no savepoint.
+ */
+export type StatementAccess = 'read' | 'write' | 'counter';
+
+/** A savepoint of `Tx.savepoint`, taken only before the operation's first write. */
+interface LazySavepoint {
+  name: string;
+  /** The staged parts' marks when it was taken (undefined: not taken). */
+  takenMarks: Map<object, unknown> | undefined;
+  /** PostgreSQL: the SAVEPOINT statement, sent without waiting (queries on a client run in order). */
+  sent: Promise<unknown> | undefined;
+}
+
+/**
+ * A transaction in progress: queries go through `db`; `publish` defers a bus event to after commit.
+ * Reading `db` inside `savepoint` takes the operation's savepoint first (see `savepoint`).
+ */
 export class Tx {
-  readonly db: Transaction<DatabaseSchema>;
   readonly dialect: Dialect;
+  readonly #trx: Transaction<DatabaseSchema>;
   readonly #events: BusEvent[];
   readonly #staged = new Map<object, StagedWrites>();
   readonly #sqlite: StatementSource | undefined;
   #savepoints = 0;
+  #pending: LazySavepoint | undefined;
 
   /**
    * `sqlite`: on SQLite, the connection's statements, so that `execute` runs SQL text on the
    * transaction's (only) connection without going through Kysely's executor.
    */
   constructor(db: Transaction<DatabaseSchema>, dialect: Dialect, events: BusEvent[], sqlite?: StatementSource) {
-    this.db = db;
+    this.#trx = db;
     this.dialect = dialect;
     this.#events = events;
     this.#sqlite = sqlite;
   }
 
+  /** The Kysely transaction. Inside `savepoint`, the operation's savepoint is taken first. */
+  get db(): Transaction<DatabaseSchema> {
+    if (this.#pending !== undefined) this.#takeSavepoint();
+    return this.#trx;
+  }
+
   /** Like `execute`, for a statement without `RETURNING`: how many rows it changed. */
-  executeCount(sqlText: string, parameters: readonly unknown[]): Promise<number> {
+  executeCount(sqlText: string, parameters: readonly unknown[], access: StatementAccess = 'write'): Promise<number> {
+    if (access === 'write' && this.#pending !== undefined) this.#takeSavepoint();
     if (this.#sqlite === undefined) {
-      return this.db
+      return this.#trx
         .executeQuery(CompiledQuery.raw(sqlText, parameters as unknown[]))
         .then((r) => Number(r.numAffectedRows ?? 0n));
     }
@@ -105,11 +138,13 @@ export class Tx {
    * (`RETURNING` rows for a write). On SQLite the statement runs synchronously on the
    * transaction's connection, a prepared statement reused for the same text; on PostgreSQL it
    * goes through the transaction's client. For the hot path (`Statement`, `insertRows`): no
-   * query building, compiling or executor layers per run.
+   * query building, compiling or executor layers per run. A `write` inside `savepoint` takes the
+   * operation's savepoint first; a `read` or a `counter` does not.
    */
-  execute<R>(sqlText: string, parameters: readonly unknown[]): Promise<R[]> {
+  execute<R>(sqlText: string, parameters: readonly unknown[], access: StatementAccess = 'write'): Promise<R[]> {
+    if (access === 'write' && this.#pending !== undefined) this.#takeSavepoint();
     if (this.#sqlite === undefined) {
-      return this.db.executeQuery<R>(CompiledQuery.raw(sqlText, parameters as unknown[])).then((r) => r.rows as R[]);
+      return this.#trx.executeQuery<R>(CompiledQuery.raw(sqlText, parameters as unknown[])).then((r) => r.rows as R[]);
     }
     try {
       const statement = this.#sqlite.prepare(sqlText);
@@ -118,6 +153,27 @@ export class Tx {
       return Promise.resolve([]);
     } catch (err) {
       return Promise.reject(err);
+    }
+  }
+
+  #marks(): Map<object, unknown> {
+    return new Map([...this.#staged].map(([key, part]) => [key, part.mark()] as const));
+  }
+
+  /** Takes the pending savepoint now, before the operation's first write. */
+  #takeSavepoint(): void {
+    const sp = this.#pending as LazySavepoint;
+    this.#pending = undefined;
+    sp.takenMarks = this.#marks();
+    const text = `savepoint ${sp.name}`;
+    if (this.#sqlite !== undefined) {
+      this.#sqlite.prepare(text).run(); // synchronous: before whatever statement comes next
+    } else {
+      // Not awaited: Kysely runs a transaction's queries one after the other in the order they
+      // were issued, so the statement that needs the savepoint goes after it. Its outcome is
+      // awaited when the savepoint is released or rolled back.
+      sp.sent = this.#trx.executeQuery(CompiledQuery.raw(text));
+      sp.sent.catch(() => {});
     }
   }
 
@@ -150,27 +206,46 @@ export class Tx {
    * Runs `fn` inside a savepoint: if it throws, its writes and its events are undone and the
    * error is rethrown, while the enclosing transaction stays usable (group commit relies on it:
    * one refused send must not abort the others of its batch).
+   *
+   * The savepoint is taken lazily, just before the operation's first write: when it reads `db`
+   * (any Kysely query), or runs a `write` through `execute`. An operation that only reads and
+   * stages (a send: `Statement`s for its reads, `counter` statements for the row locks, staged
+   * rows: bench/relay) never takes one: refused, what it staged is forgotten and its counter
+   * statements stand, corrected at flush (`StagedWrites.rollbackTo(…, 'kept')`). That saves the
+   * SAVEPOINT and RELEASE statements (two round trips on PostgreSQL) and, on SQLite, the copies
+   * of pages into the savepoint's journal.
    */
   async savepoint<T>(fn: () => Promise<T>): Promise<T> {
-    // Plain compiled statements: the name is ours (sp_<n>), and skipping Kysely's raw-SQL builder
-    // matters here, twice per operation of every group-commit batch (bench/relay).
-    const name = `sp_${++this.#savepoints}`;
-    const run = (text: string) => this.execute(text, []);
-    const mark = this.#events.length;
-    const stagedMarks = new Map([...this.#staged].map(([key, part]) => [key, part.mark()] as const));
-    await run(`savepoint ${name}`);
+    if (this.#pending !== undefined) this.#takeSavepoint(); // nested: the outer one is needed now
+    const sp: LazySavepoint = { name: `sp_${++this.#savepoints}`, takenMarks: undefined, sent: undefined };
+    // Plain compiled statements (the name is ours): skipping Kysely's raw-SQL builder matters here.
+    const run = async (text: string) => {
+      await sp.sent;
+      await this.execute(text, [], 'read');
+    };
+    const eventsMark = this.#events.length;
+    const startMarks = this.#marks();
+    this.#pending = sp;
     try {
       const result = await fn();
-      await run(`release savepoint ${name}`);
+      if (this.#pending === sp) this.#pending = undefined;
+      if (sp.takenMarks !== undefined) await run(`release savepoint ${sp.name}`);
       return result;
     } catch (err) {
-      await run(`rollback to savepoint ${name}`);
-      await run(`release savepoint ${name}`);
-      this.#events.length = mark;
-      for (const [key, part] of this.#staged) {
-        if (stagedMarks.has(key)) part.rollbackTo(stagedMarks.get(key), 'undone');
-        else this.#staged.delete(key); // staged entirely inside the savepoint
+      if (this.#pending === sp) this.#pending = undefined;
+      const taken = sp.takenMarks;
+      if (taken !== undefined) {
+        await run(`rollback to savepoint ${sp.name}`);
+        await run(`release savepoint ${sp.name}`);
+        // What was staged after the savepoint was taken: its statements were rolled back.
+        for (const [key, part] of this.#staged) {
+          if (taken.has(key)) part.rollbackTo(taken.get(key), 'undone');
+          else this.#staged.delete(key); // staged entirely inside the savepoint
+        }
       }
+      // Before it (or with no savepoint at all): only `counter` statements ran, and they stand.
+      for (const [key, part] of this.#staged) part.rollbackTo(startMarks.get(key), 'kept');
+      this.#events.length = eventsMark;
       throw err;
     }
   }
@@ -363,6 +438,66 @@ export function cachingStatements(
   };
 }
 
+/**
+ * An undo log for a staged part (`StagedWrites`): each change pushes how to undo it; rolling back
+ * to a mark pops and runs those entries, newest first, telling each whether the statements run
+ * since were rolled back too (`'undone'`) or stand (`'kept'`).
+ */
+export class UndoLog {
+  readonly #entries: ((statements: 'undone' | 'kept') => void)[] = [];
+
+  push(undo: (statements: 'undone' | 'kept') => void): void {
+    this.#entries.push(undo);
+  }
+
+  mark(): number {
+    return this.#entries.length;
+  }
+
+  rollbackTo(mark: unknown, statements: 'undone' | 'kept'): void {
+    const to = (mark as number | undefined) ?? 0;
+    while (this.#entries.length > to) (this.#entries.pop() as (s: 'undone' | 'kept') => void)(statements);
+  }
+}
+
+const setColumnTexts = new Map<string, string>();
+/**
+ * `update "table" set "column" = case "key" when ? then ? … end where "key" in (…)` for `n` keys
+ * (parameters: key, value for each, then the keys again): one statement that sets a counter
+ * column of many rows to their own values.
+ */
+export function setColumnText(dialect: Dialect, table: string, key: string, column: string, n: number): string {
+  const cacheKey = `${dialect}\u0000${table}\u0000${key}\u0000${column}\u0000${n}`;
+  let text = setColumnTexts.get(cacheKey);
+  if (text === undefined) {
+    let k = 0;
+    // PostgreSQL infers nothing for a CASE of parameters alone: the values are bigints.
+    const param = (cast = '') => (dialect === 'sqlite' ? '?' : `$${++k}${cast}`);
+    const cases = Array.from({ length: n }, () => `when ${param()} then ${param('::bigint')}`).join(' ');
+    const keys = Array.from({ length: n }, () => param()).join(', ');
+    text = `update "${table}" set "${column}" = case "${key}" ${cases} end where "${key}" in (${keys})`;
+    setColumnTexts.set(cacheKey, text);
+  }
+  return text;
+}
+
+/** Sets `column` of the rows keyed `key` to the values in `values`, one statement per 400 rows. */
+export async function setColumn(
+  tx: Tx,
+  table: string,
+  key: string,
+  column: string,
+  values: readonly (readonly [string, number])[],
+): Promise<void> {
+  for (let i = 0; i < values.length; i += 400) {
+    const part = values.slice(i, i + 400);
+    const params: unknown[] = [];
+    for (const [k, v] of part) params.push(k, v);
+    for (const [k] of part) params.push(k);
+    await tx.execute(setColumnText(tx.dialect, table, key, column, part.length), params);
+  }
+}
+
 /** Where `Tx.execute` gets SQLite statements (`cachingStatements`). */
 export interface StatementSource {
   prepare(text: string): BetterSqlite3.Statement;
@@ -375,6 +510,7 @@ const PARAM_MARK = '\u0000fulcrum-statement-param:';
 
 interface CompiledStatement {
   sql: string;
+  access: StatementAccess;
   /** Per placeholder: the name of the run's parameter, or a constant of the query. */
   slots: readonly ({ param: string } | { value: unknown })[];
 }
@@ -389,48 +525,79 @@ interface CompiledStatement {
  */
 export class Statement<P extends Record<string, unknown>, R> {
   readonly #build: (db: Kysely<DatabaseSchema>, p: P) => Compilable<R>;
+  readonly #counter: boolean;
   readonly #compiled: Partial<Record<Dialect, CompiledStatement>> = {};
 
-  constructor(build: (db: Kysely<DatabaseSchema>, p: P) => Compilable<R>) {
+  /**
+   * `counter`: the statement bumps a counter whose value a staged part corrects at flush
+   * (`StatementAccess`): it runs without taking the operation's savepoint.
+   */
+  constructor(build: (db: Kysely<DatabaseSchema>, p: P) => Compilable<R>, options: { counter?: boolean } = {}) {
     this.#build = build;
+    this.#counter = options.counter === true;
   }
 
-  #compile(db: Reader, dialect: Dialect): CompiledStatement {
+  #compile(dialect: Dialect): CompiledStatement {
     const marks = new Proxy({} as P, {
       get: (_target, name) => (typeof name === 'string' ? `${PARAM_MARK}${name}` : undefined),
     });
-    const compiled = this.#build(db, marks).compile();
+    const compiled = this.#build(compilerFor(dialect), marks).compile();
     const slots = compiled.parameters.map((v) =>
       typeof v === 'string' && v.startsWith(PARAM_MARK) ? { param: v.slice(PARAM_MARK.length) } : { value: v },
     );
-    const done = { sql: compiled.sql, slots };
+    const access: StatementAccess = this.#counter
+      ? 'counter'
+      : compiled.query.kind === 'SelectQueryNode'
+        ? 'read'
+        : 'write';
+    const done = { sql: compiled.sql, slots, access };
     this.#compiled[dialect] = done;
     return done;
   }
 
-  #bind(db: Reader, dialect: Dialect, params: P): CompiledQuery<R> {
-    const c = this.#compiled[dialect] ?? this.#compile(db, dialect);
+  #bind(dialect: Dialect, params: P): { sql: string; values: unknown[]; access: StatementAccess } {
+    const c = this.#compiled[dialect] ?? this.#compile(dialect);
     const values = c.slots.map((slot) => ('param' in slot ? dbValue(params[slot.param]) : slot.value));
-    return CompiledQuery.raw(c.sql, values) as CompiledQuery<R>;
+    return { sql: c.sql, values, access: c.access };
   }
 
   /** Runs it in `tx` (on SQLite straight on the connection: `Tx.execute`). */
   run(tx: Tx, params: P): Promise<R[]> {
-    const q = this.#bind(tx.db, tx.dialect, params);
-    return tx.execute<R>(q.sql, q.parameters);
+    const q = this.#bind(tx.dialect, params);
+    return tx.execute<R>(q.sql, q.values, q.access);
   }
 
   /** Runs a statement without `RETURNING` in `tx`; returns how many rows it changed. */
   runCount(tx: Tx, params: P): Promise<number> {
-    const q = this.#bind(tx.db, tx.dialect, params);
-    return tx.executeCount(q.sql, q.parameters);
+    const q = this.#bind(tx.dialect, params);
+    return tx.executeCount(q.sql, q.values, q.access);
   }
 
   /** Runs it through a Kysely instance or transaction (a read outside the writer). */
   async runOn(db: Reader, params: P): Promise<R[]> {
     const dialect: Dialect = db.getExecutor().adapter instanceof SqliteAdapter ? 'sqlite' : 'postgres';
-    return (await db.executeQuery(this.#bind(db, dialect, params))).rows;
+    const q = this.#bind(dialect, params);
+    return (await db.executeQuery(CompiledQuery.raw(q.sql, q.values) as CompiledQuery<R>)).rows;
   }
+}
+
+const compilers: Partial<Record<Dialect, Kysely<DatabaseSchema>>> = {};
+/** A Kysely that only compiles (no connection), per dialect: what `Statement`s are built with. */
+function compilerFor(dialect: Dialect): Kysely<DatabaseSchema> {
+  let k = compilers[dialect];
+  if (k === undefined) {
+    const sqlite = dialect === 'sqlite';
+    k = new Kysely<DatabaseSchema>({
+      dialect: {
+        createAdapter: () => (sqlite ? new SqliteAdapter() : new PostgresAdapter()),
+        createDriver: () => new DummyDriver(),
+        createIntrospector: (db) => (sqlite ? new SqliteIntrospector(db) : new PostgresIntrospector(db)),
+        createQueryCompiler: () => (sqlite ? new SqliteQueryCompiler() : new PostgresQueryCompiler()),
+      },
+    });
+    compilers[dialect] = k;
+  }
+  return k;
 }
 
 function dbValue(v: unknown): unknown {

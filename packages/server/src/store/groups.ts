@@ -3,7 +3,7 @@ import type { ServerFrankingKey } from '@fulcrum/franking';
 import type { FrankingStamp, GroupRecord } from '@fulcrum/wire';
 import { wireError } from '@fulcrum/wire';
 import type { Kysely } from 'kysely';
-import { insertRows, type StagedWrites, Statement, type Tx } from '../db/database.js';
+import { insertRows, type StagedWrites, Statement, setColumn, type Tx, UndoLog } from '../db/database.js';
 import type { DatabaseSchema } from '../db/schema.js';
 import type { SentMessagesTable } from '../db/tables/sent-messages.js';
 import { FrankingKeys, loadFrankingKeyring } from '../franking/franking-keys.js';
@@ -159,13 +159,16 @@ async function precheck(
 }
 
 async function staleEpoch(tx: Tx, groupId: string): Promise<never> {
-  const group = await tx.db
-    .selectFrom('groups')
-    .select('epoch')
-    .where('group_id', '=', groupId)
-    .executeTakeFirstOrThrow();
-  throw wireError('group.stale_epoch', 'the message is not for the group’s current epoch', { epoch: group.epoch });
+  const held = groupsStaged(tx).groups.get(groupId);
+  if (held !== undefined) return staleAt(held.epoch);
+  const [group] = await GROUP_EPOCH.run(tx, { groupId });
+  if (group === undefined) throw wireError('group.not_found', 'no such group');
+  return staleAt(group.epoch);
 }
+
+const GROUP_EPOCH = new Statement((db, p: { groupId: string }) =>
+  db.selectFrom('groups').select('epoch').where('group_id', '=', p.groupId),
+);
 
 export interface CommitInput {
   groupId: string;
@@ -194,14 +197,22 @@ export async function applyCommit(tx: Tx, input: CommitInput): Promise<{ seq: nu
   if (input.addedDevices.length > 0 !== (input.welcome !== undefined)) {
     throw wireError('request.invalid', 'a Welcome goes with added devices, and only with them', { path: '/welcome' });
   }
+  // A send of this transaction may hold the group's seq in memory (`StagedGroups`): the commit
+  // takes the next one after it, and the staged counter follows the commit.
+  const held = groupsStaged(tx).groups.get(input.groupId);
   const advanced = await tx.db
     .updateTable('groups')
-    .set((eb) => ({ epoch: eb('epoch', '+', 1), group_seq: eb('group_seq', '+', 1), updated_at: input.now }))
+    .set((eb) => ({
+      epoch: eb('epoch', '+', 1),
+      group_seq: held === undefined ? eb('group_seq', '+', 1) : held.seq + 1,
+      updated_at: input.now,
+    }))
     .where('group_id', '=', input.groupId)
     .where('epoch', '=', input.commitEpoch)
     .returning(['epoch', 'group_seq'])
     .executeTakeFirst();
   if (advanced === undefined) return staleEpoch(tx, input.groupId);
+  if (held !== undefined) groupsStaged(tx).committed(held, advanced);
 
   const oldRoster = await roster(tx.db, input.groupId);
   const members = new Set(oldRoster);
@@ -348,8 +359,7 @@ export async function sendMessage(tx: Tx, input: MessageInput): Promise<{ seq: n
     );
     return { seq: previous.seq, franking: wireStamp(stamp, previous.createdAt) };
   }
-  const [advanced] = await NEXT_GROUP_SEQ.run(tx, { groupId: input.groupId, epoch: input.epoch });
-  if (advanced === undefined) return staleEpoch(tx, input.groupId);
+  const advanced = await nextGroupSeq(tx, input.groupId, input.epoch);
   const recipients = await messageRecipients(tx, input.groupId, input.senderDeviceId, input.kind === 'application');
   const stamp =
     input.franking === undefined
@@ -383,15 +393,102 @@ export async function sendMessage(tx: Tx, input: MessageInput): Promise<{ seq: n
     : { seq: advanced.group_seq, franking: wireStamp(stamp, input.now) };
 }
 
-/** The group's next seq, if `epoch` is still its epoch (compare-and-set on the group row: decision 0001 §4). */
-const NEXT_GROUP_SEQ = new Statement((db, p: { groupId: string; epoch: number }) =>
-  db
-    .updateTable('groups')
-    .set((eb) => ({ group_seq: eb('group_seq', '+', 1) }))
-    .where('group_id', '=', p.groupId)
-    .where('epoch', '=', p.epoch)
-    .returning('group_seq'),
+/** The group's seq bumped, if `epoch` is still its epoch (compare-and-set on the group row: decision 0001 §4). */
+const BUMP_GROUP_SEQ = new Statement(
+  (db, p: { groupId: string; epoch: number }) =>
+    db
+      .updateTable('groups')
+      .set((eb) => ({ group_seq: eb('group_seq', '+', 1) }))
+      .where('group_id', '=', p.groupId)
+      .where('epoch', '=', p.epoch)
+      .returning('group_seq'),
+  // Corrected at flush (`StagedGroups`): a send needs no savepoint of its own (`Tx.savepoint`).
+  { counter: true },
 );
+
+/** A group whose row this transaction has locked: its epoch, the seq it last handed out, and what the table has. */
+interface GroupCounter {
+  epoch: number;
+  seq: number;
+  stored: number;
+}
+
+/**
+ * The group seqs of a transaction's sends (decision 0001 §4): the first send to a group in the
+ * transaction bumps `group_seq` under a compare-and-set on its epoch, which takes the row's lock
+ * (held to the commit: on PostgreSQL across processes) and counts that send; later sends to the
+ * group take the following seqs in memory, after checking their epoch against the one held (a
+ * commit of the same transaction moves it: `committed`). One statement sets every seq that moved
+ * further, just before the commit. A rolled-back savepoint undoes what was counted inside it.
+ */
+class StagedGroups implements StagedWrites {
+  readonly groups = new Map<string, GroupCounter>();
+  readonly #undo = new UndoLog();
+
+  /** The next seq of a group this transaction holds; `group.stale_epoch` for another epoch. */
+  next(g: GroupCounter, epoch: number): { group_seq: number } {
+    if (g.epoch !== epoch) staleAt(g.epoch);
+    g.seq++;
+    this.#undo.push(() => {
+      g.seq--;
+    });
+    return { group_seq: g.seq };
+  }
+
+  /** The first send to `groupId` in this transaction bumped the row to `stored` (it counts that send). */
+  hold(groupId: string, epoch: number, stored: number): void {
+    const g: GroupCounter = { epoch, seq: stored - 1, stored };
+    this.groups.set(groupId, g);
+    // A rolled-back savepoint undid the bump and released the lock: take it again next time. A
+    // kept statement (no savepoint) stands: `flush` sets the seq back to the last one handed out.
+    this.#undo.push((statements) => {
+      if (statements === 'undone') this.groups.delete(groupId);
+    });
+  }
+
+  /** A commit of this transaction (`applyCommit`, in a savepoint) advanced a held group to `advanced`. */
+  committed(g: GroupCounter, advanced: { epoch: number; group_seq: number }): void {
+    const before = { ...g };
+    g.epoch = advanced.epoch;
+    g.seq = advanced.group_seq;
+    g.stored = advanced.group_seq;
+    this.#undo.push((statements) => {
+      if (statements === 'undone') Object.assign(g, before);
+    });
+  }
+
+  mark(): number {
+    return this.#undo.mark();
+  }
+
+  rollbackTo(mark: unknown, statements: 'undone' | 'kept'): void {
+    this.#undo.rollbackTo(mark, statements);
+  }
+
+  async flush(tx: Tx): Promise<void> {
+    const moved = [...this.groups].flatMap(([id, g]) => (g.seq === g.stored ? [] : [[id, g.seq] as const]));
+    await setColumn(tx, 'groups', 'group_id', 'group_seq', moved);
+  }
+}
+
+const GROUPS = {};
+const groupsStaged = (tx: Tx) => tx.staged(GROUPS, () => new StagedGroups());
+
+function staleAt(epoch: number): never {
+  throw wireError('group.stale_epoch', 'the message is not for the group’s current epoch', { epoch });
+}
+
+/** The next seq of a group for a message of `epoch`, or `group.stale_epoch`. */
+async function nextGroupSeq(tx: Tx, groupId: string, epoch: number): Promise<{ group_seq: number }> {
+  const staged = groupsStaged(tx);
+  const held = staged.groups.get(groupId);
+  if (held === undefined) {
+    const [bumped] = await BUMP_GROUP_SEQ.run(tx, { groupId, epoch });
+    if (bumped === undefined) return staleEpoch(tx, groupId);
+    staged.hold(groupId, epoch, bumped.group_seq);
+  }
+  return staged.next(staged.groups.get(groupId) as GroupCounter, epoch);
+}
 
 const SENT_COLUMNS = [
   'sender_device_id',

@@ -1,7 +1,7 @@
 import { encodeBase64Url } from '@fulcrum/common';
 import type { FrankingStamp, QueueItem, QueueItemKind } from '@fulcrum/wire';
 import type { Kysely } from 'kysely';
-import { insertRows, type StagedWrites, Statement, type Tx, toDbBytes } from '../db/database.js';
+import { insertRows, type StagedWrites, Statement, setColumn, type Tx, toDbBytes, UndoLog } from '../db/database.js';
 import type { DatabaseSchema } from '../db/schema.js';
 import type { QueueItemsTable } from '../db/tables/queue-items.js';
 
@@ -60,7 +60,7 @@ interface StagedItem {
 class StagedQueue implements StagedWrites {
   readonly counters = new Map<string, Counter>();
   readonly items: StagedItem[] = [];
-  readonly #undo: ((statements: 'undone' | 'kept') => void)[] = [];
+  readonly #undo = new UndoLog();
 
   /** Records how to undo a change made after the latest `mark`. */
   undoable(undo: (statements: 'undone' | 'kept') => void): void {
@@ -68,23 +68,16 @@ class StagedQueue implements StagedWrites {
   }
 
   mark(): number {
-    return this.#undo.length;
+    return this.#undo.mark();
   }
 
   rollbackTo(mark: unknown, statements: 'undone' | 'kept'): void {
-    const to = (mark as number | undefined) ?? 0;
-    while (this.#undo.length > to) (this.#undo.pop() as (s: 'undone' | 'kept') => void)(statements);
+    this.#undo.rollbackTo(mark, statements);
   }
 
   async flush(tx: Tx): Promise<void> {
-    const moved = [...this.counters].filter(([, c]) => c.seq !== c.stored);
-    for (let i = 0; i < moved.length; i += CHUNK) {
-      const part = moved.slice(i, i + CHUNK);
-      const params: unknown[] = [];
-      for (const [deviceId, c] of part) params.push(deviceId, c.seq);
-      for (const [deviceId] of part) params.push(deviceId);
-      await tx.execute(setCountersText(tx.dialect, part.length), params);
-    }
+    const moved = [...this.counters].flatMap(([d, c]) => (c.seq === c.stored ? [] : [[d, c.seq] as const]));
+    await setColumn(tx, 'devices', 'device_id', 'queue_seq', moved);
     const rows = this.items.filter((i) => !i.dropped).map((i) => ITEM_COLUMNS.map((c) => i.row[c]));
     if (rows.length > 0) await insertRows(tx, 'queue_items', ITEM_COLUMNS, rows);
   }
@@ -93,38 +86,25 @@ class StagedQueue implements StagedWrites {
 const QUEUE = {};
 const queueStaged = (tx: Tx) => tx.staged(QUEUE, () => new StagedQueue());
 
-const setCountersTexts = new Map<string, string>();
-/** `update "devices" set "queue_seq" = case "device_id" when ? then ? … end where "device_id" in (…)`. */
-function setCountersText(dialect: Tx['dialect'], n: number): string {
-  const key = `${dialect}:${n}`;
-  let text = setCountersTexts.get(key);
-  if (text === undefined) {
-    let k = 0;
-    const param = (cast = '') => (dialect === 'sqlite' ? '?' : `$${++k}${cast}`);
-    const cases = Array.from({ length: n }, () => `when ${param()} then ${param('::bigint')}`).join(' ');
-    const ids = Array.from({ length: n }, () => param()).join(', ');
-    text = `update "devices" set "queue_seq" = case "device_id" ${cases} end where "device_id" in (${ids})`;
-    setCountersTexts.set(key, text);
-  }
-  return text;
-}
-
 const bumpStatements = new Map<number, Statement<Record<string, string>, { device_id: string; queue_seq: number }>>();
 /** Bumps the counters of `n` devices that are not revoked, under their row locks, and returns them. */
 function bumpStatement(n: number) {
   let statement = bumpStatements.get(n);
   if (statement === undefined) {
-    statement = new Statement((db, p: Record<string, string>) =>
-      db
-        .updateTable('devices')
-        .set((eb) => ({ queue_seq: eb('queue_seq', '+', 1) }))
-        .where(
-          'device_id',
-          'in',
-          Array.from({ length: n }, (_, i) => p[`d${i}`] as string),
-        )
-        .where('revoked_at', 'is', null)
-        .returning(['device_id', 'queue_seq']),
+    statement = new Statement(
+      (db, p: Record<string, string>) =>
+        db
+          .updateTable('devices')
+          .set((eb) => ({ queue_seq: eb('queue_seq', '+', 1) }))
+          .where(
+            'device_id',
+            'in',
+            Array.from({ length: n }, (_, i) => p[`d${i}`] as string),
+          )
+          .where('revoked_at', 'is', null)
+          .returning(['device_id', 'queue_seq']),
+      // Corrected at flush: appends without a savepoint of their own (`Tx.savepoint`).
+      { counter: true },
     );
     bumpStatements.set(n, statement);
   }
