@@ -226,6 +226,46 @@ describe.each(['sqlite', 'postgres'] as const)('staged send writes (%s)', (diale
     expect(nonce).toEqual([]);
   });
 
+  it('acks of one device in a batch count what each removed, and the deletes happen once, at the commit', async () => {
+    const d = (await account()).devices[0]!.deviceId;
+    const item = {
+      groupId: 'g',
+      kind: 'application' as const,
+      senderDeviceId: null,
+      payload: bytes(4),
+      serverTime: NOW,
+    };
+    const base = await queueSeq(d);
+    for (let i = 0; i < 5; i++) await db.transaction((t) => enqueue(t, [d], item));
+    const writer = batchWriter();
+    const acked = await Promise.allSettled([
+      writer.submit((t) => ackQueue(t, d, base + 1)),
+      writer.submit((t) => ackQueue(t, d, base + 3)),
+      writer.submit((t) => ackQueue(t, d, base + 2)), // already covered
+      writer.submit(async (t) => {
+        await ackQueue(t, d, base + 4);
+        throw new Error('refused'); // its ack is undone
+      }),
+      writer.submit((t) => ackQueue(t, d, base + 4)),
+      writer.submit((t) => enqueue(t, [d], item)), // base+6, after the acks: kept
+      writer.submit((t) => ackQueue(t, d, base + 100)), // base+5 and the staged base+6
+    ]);
+    await writer.close();
+    expect(writer.stats.batches).toBe(1);
+    expect(acked.map((o) => (o.status === 'fulfilled' ? o.value : 'refused'))).toEqual([
+      1,
+      2,
+      0,
+      'refused',
+      1,
+      new Map([[d, base + 6]]),
+      2,
+    ]);
+    expect(await seqsOf(d)).toEqual([]);
+    await db.transaction((t) => enqueue(t, [d], item));
+    expect(await seqsOf(d)).toEqual([base + 7]);
+  });
+
   it('a refused staged-only operation keeps its counter lock and the counter is set back at the flush', async () => {
     const d = (await account()).devices[0]!.deviceId;
     const base = await queueSeq(d);

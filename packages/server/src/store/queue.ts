@@ -60,6 +60,8 @@ interface StagedItem {
 class StagedQueue implements StagedWrites {
   readonly counters = new Map<string, Counter>();
   readonly items: StagedItem[] = [];
+  /** Devices that acked in this transaction: the highest `upTo`, deleted at flush. */
+  readonly acks = new Map<string, number>();
   readonly #undo = new UndoLog();
 
   /** Records how to undo a change made after the latest `mark`. */
@@ -78,6 +80,9 @@ class StagedQueue implements StagedWrites {
   async flush(tx: Tx): Promise<void> {
     const moved = [...this.counters].flatMap(([d, c]) => (c.seq === c.stored ? [] : [[d, c.seq] as const]));
     await setColumn(tx, 'devices', 'device_id', 'queue_seq', moved);
+    // Acks before the inserts: an ack removes what was stored when it ran (staged items it
+    // covered were dropped then), not an item appended after it.
+    for (const [deviceId, upTo] of this.acks) await ACK.runCount(tx, { deviceId, upTo });
     const rows = this.items.filter((i) => !i.dropped).map((i) => ITEM_COLUMNS.map((c) => i.row[c]));
     if (rows.length > 0) await insertRows(tx, 'queue_items', ITEM_COLUMNS, rows);
   }
@@ -280,11 +285,32 @@ const ACK = new Statement((db, p: { deviceId: string; upTo: number }) =>
   db.deleteFrom('queue_items').where('device_id', '=', p.deviceId).where('seq', '<=', p.upTo),
 );
 
+const COUNT_BETWEEN = new Statement((db, p: { deviceId: string; after: number; upTo: number }) =>
+  db
+    .selectFrom('queue_items')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('device_id', '=', p.deviceId)
+    .where('seq', '>', p.after)
+    .where('seq', '<=', p.upTo),
+);
+
 /**
  * Removes a device's items with `seq <= upTo` (stored ones, and any staged by this transaction);
- * returns how many left the queue.
+ * returns how many left the queue. The delete itself is staged: the acks of a device in one
+ * group-commit batch become one statement just before the commit (an ack per push frame is the
+ * common case), and an ack needs no savepoint (`Tx.savepoint`): what it returns is counted
+ * here, by a read of the items between the batch's previous ack of the device and `upTo`.
  */
 export async function ackQueue(tx: Tx, deviceId: string, upTo: number): Promise<number> {
-  const deleted = await ACK.runCount(tx, { deviceId, upTo });
-  return deleted + dropStaged(tx, deviceId, upTo);
+  const staged = queueStaged(tx);
+  const dropped = dropStaged(tx, deviceId, upTo);
+  const before = staged.acks.get(deviceId);
+  if (before !== undefined && upTo <= before) return dropped;
+  const [row] = await COUNT_BETWEEN.run(tx, { deviceId, after: before ?? Number.MIN_SAFE_INTEGER, upTo });
+  staged.acks.set(deviceId, upTo);
+  staged.undoable(() => {
+    if (before === undefined) staged.acks.delete(deviceId);
+    else staged.acks.set(deviceId, before);
+  });
+  return Number(row?.n ?? 0) + dropped;
 }
