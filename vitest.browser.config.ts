@@ -18,10 +18,14 @@ const stdPackages = packages.filter((name) => {
     return false;
   }
 });
-const alias = packages.map((name) => ({
-  find: new RegExp(`^@fulcrum/${name}$`),
-  replacement: `${packagesDir}${name}/src/index.ts`,
-}));
+const alias = [
+  ...packages.map((name) => ({
+    find: new RegExp(`^@fulcrum/${name}$`),
+    replacement: `${packagesDir}${name}/src/index.ts`,
+  })),
+  // The one subpath export: test support (packages/common/package.json "exports").
+  { find: /^@fulcrum\/common\/testing$/, replacement: `${packagesDir}common/src/testing.ts` },
+];
 
 export default defineConfig({
   resolve: { alias },
