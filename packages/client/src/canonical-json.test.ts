@@ -1,4 +1,5 @@
 import { isFulcrumError, utf8Encode } from '@fulcrum/common';
+import { unsafeAssertLinearCost } from '@fulcrum/common/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type CanonicalValue, decodeCanonicalJson, encodeCanonicalJson } from './canonical-json.js';
@@ -66,20 +67,12 @@ describe('canonical JSON', () => {
   it('decoding cost grows linearly with input size', () => {
     const input = (n: number) =>
       utf8Encode(JSON.stringify({ a: 'x'.repeat(n), b: Array.from({ length: n / 16 }, (_, i) => i) }));
-    const time = (bytes: Uint8Array, reps: number) => {
-      const t0 = performance.now();
-      for (let i = 0; i < reps; i++) decodeCanonicalJson(bytes, 1 << 24);
-      return (performance.now() - t0) / reps;
-    };
-    const small = input(1 << 16);
-    const big = input(1 << 19);
-    time(small, 5); // warm up
-    time(big, 2);
-    // 8x the input: a quadratic decoder would take ~64x. Pairs measured back to back (the load of a
-    // shared machine changes from second to second), the median pair ratio compared.
-    const ratios: number[] = [];
-    for (let i = 0; i < 5; i++) ratios.push(time(big, 2) / Math.max(time(small, 16), 1e-3));
-    ratios.sort((a, b) => a - b);
-    expect(ratios[2]).toBeLessThan(8 * 3);
+    const small = input(1 << 14);
+    const big = input(1 << 17);
+    unsafeAssertLinearCost('decodeCanonicalJson', {
+      small: () => decodeCanonicalJson(small, 1 << 24),
+      large: () => decodeCanonicalJson(big, 1 << 24),
+      inputRatio: 8,
+    });
   });
 });

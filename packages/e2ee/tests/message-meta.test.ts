@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { isFulcrumError } from '@fulcrum/common';
+import { unsafeAssertLinearCost } from '@fulcrum/common/testing';
 import { type MlsMessageMeta, parseLeafIndex, parseMlsMessageMeta } from '@fulcrum/e2ee';
 import { client, InMemoryDirectory, makeAccount, makeDevice, utf8 } from './fixtures.js';
 
@@ -160,15 +161,10 @@ describe('parseMlsMessageMeta on hostile input', () => {
     const small = privateMessage(64 * 1024);
     const big = privateMessage(1024 * 1024);
     expect(parseMlsMessageMeta(big, { maxBytes: 2 ** 21 }).wireFormat).toBe('private');
-    const time = (b: Uint8Array) => {
-      const t0 = performance.now();
-      for (let i = 0; i < 20; i++) parseMlsMessageMeta(b, { maxBytes: 2 ** 21 });
-      return performance.now() - t0;
-    };
-    time(small);
-    time(big); // warm up
-    const ratio = time(big) / Math.max(time(small), 0.05);
-    // 16x the bytes: linear cost gives ~16x; allow generous noise on a shared machine.
-    expect(ratio).toBeLessThan(80);
+    unsafeAssertLinearCost('parseMlsMessageMeta', {
+      small: () => parseMlsMessageMeta(small, { maxBytes: 2 ** 21 }),
+      large: () => parseMlsMessageMeta(big, { maxBytes: 2 ** 21 }),
+      inputRatio: 16,
+    });
   });
 });

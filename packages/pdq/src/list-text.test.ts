@@ -1,4 +1,5 @@
 import { FulcrumError } from '@fulcrum/common';
+import { unsafeAssertLinearCost } from '@fulcrum/common/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encodePdqHash, pdqHashFromBytes } from './hash256.js';
@@ -91,15 +92,11 @@ describe('parseHashListText (ThreatExchange text forms)', () => {
 
   it('costs linear time in the input size', () => {
     const line = `${H1},50,some/path/image.jpg\n`;
-    const time = (n: number) => {
-      const text = line.repeat(n);
-      const t0 = performance.now();
-      parseHashListText(text);
-      return performance.now() - t0;
-    };
-    time(2000);
-    const small = time(10_000);
-    const large = time(80_000);
-    expect(large / small).toBeLessThan(8 * 4); // 8x the input, well under quadratic (64x)
+    const [small, large] = [line.repeat(1_000), line.repeat(8_000)];
+    unsafeAssertLinearCost('parseHashListText', {
+      small: () => parseHashListText(small),
+      large: () => parseHashListText(large),
+      inputRatio: 8,
+    });
   });
 });

@@ -1,7 +1,8 @@
 import { decodeHex, encodeHex } from '@fulcrum/common';
+import { unsafeAssertLinearCost } from '@fulcrum/common/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { codeOf, costRatio } from '../tests/helpers.js';
+import { codeOf } from '../tests/helpers.js';
 import cv from '../vectors/checkpoints.json' with { type: 'json' };
 import hv from '../vectors/rfc6962-hashes.json' with { type: 'json' };
 import {
@@ -97,11 +98,10 @@ describe('C2SP tlog-checkpoint (vectors: checkpoints.json)', () => {
     const body = (lines: number) => `o\n1\n${root}\n${'e\n'.repeat(lines)}`;
     expect(codeOf(() => parseCheckpointText(body(9000)))).toBe('tlog.checkpoint_malformed'); // > 16 KiB
     const [small, large] = [body(700), body(7000)];
-    expect(
-      costRatio(
-        () => parseCheckpointText(small),
-        () => parseCheckpointText(large),
-      ),
-    ).toBeLessThan(40);
+    unsafeAssertLinearCost('parseCheckpointText', {
+      small: () => parseCheckpointText(small),
+      large: () => parseCheckpointText(large),
+      inputRatio: 10,
+    });
   });
 });

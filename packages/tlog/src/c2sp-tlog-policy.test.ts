@@ -1,7 +1,8 @@
 import { decodeHex, utf8Encode } from '@fulcrum/common';
+import { unsafeAssertLinearCost } from '@fulcrum/common/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { codeOf, costRatio } from '../tests/helpers.js';
+import { codeOf } from '../tests/helpers.js';
 import cv from '../vectors/checkpoints.json' with { type: 'json' };
 import {
   appendSignatureLines,
@@ -155,12 +156,11 @@ describe('C2SP tlog-policy', () => {
     const [small, large] = [body(60), body(600)];
     expect(codeOf(() => parseTlogPolicy(large, { maxEntries: 100, maxBytes: 1 << 20 }))).toBe('tlog.policy_malformed');
     const limits = { maxEntries: 1000, maxBytes: 1 << 20 };
-    expect(
-      costRatio(
-        () => parseTlogPolicy(small, limits),
-        () => parseTlogPolicy(large, limits),
-      ),
-    ).toBeLessThan(40);
+    unsafeAssertLinearCost('parseTlogPolicy', {
+      small: () => parseTlogPolicy(small, limits),
+      large: () => parseTlogPolicy(large, limits),
+      inputRatio: 10,
+    });
   });
 
   it('uses a witness vector key (type 0x04) in a policy', () => {

@@ -1,7 +1,8 @@
 import { encodeHex, utf8Encode } from '@fulcrum/common';
+import { unsafeAssertLinearCost } from '@fulcrum/common/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { codeOf, costRatio } from '../tests/helpers.js';
+import { codeOf } from '../tests/helpers.js';
 import {
   ACCOUNT_KEY_ENTRY,
   DEVICE_KEY_ENTRY,
@@ -207,11 +208,10 @@ describe('canonical, typed, versioned log entries', () => {
         certificate: new Uint8Array(n),
       });
     const [small, large] = [make(1500), make(15000)];
-    expect(
-      costRatio(
-        () => reg.decode(small),
-        () => reg.decode(large),
-      ),
-    ).toBeLessThan(40);
+    unsafeAssertLinearCost('EntryRegistry.decode', {
+      small: () => reg.decode(small),
+      large: () => reg.decode(large),
+      inputRatio: 10,
+    });
   });
 });

@@ -1,6 +1,7 @@
 /**
  * Shared test helpers for @fulcrum/tlog: error-code capture, a naive (recursive, textbook)
- * RFC 9162 reference to check the real code against, and a linear-cost timing check.
+ * RFC 9162 reference to check the real code against. (The linear-cost check is
+ * `unsafeAssertLinearCost` from `@fulcrum/common/testing`.)
  * Nothing here is used by the package itself.
  */
 import { FulcrumError, decodeBase64, decodeHex } from '@fulcrum/common';
@@ -81,29 +82,4 @@ export function refProof(m: number, leaves: Uint8Array[]): Uint8Array[] {
       : [...sub(m - k, d.slice(k), false), refMth(d.slice(0, k))];
   };
   return sub(m, leaves, true);
-}
-
-/**
- * Linear-cost check: times `small` and `large` (an input 10x bigger), best of five runs after a
- * warm-up, and returns large/small. Linear code gives ~10, quadratic ~100; tests allow < 40.
- * On a loaded shared machine one measurement can be disturbed, so it is repeated up to three
- * times and the lowest ratio kept (a quadratic parser stays near 100 every time).
- */
-export function costRatio(small: () => void, large: () => void): number {
-  const time = (f: () => void) => {
-    let best = Number.POSITIVE_INFINITY;
-    for (let i = 0; i < 5; i++) {
-      const t0 = performance.now();
-      f();
-      best = Math.min(best, performance.now() - t0);
-    }
-    return best;
-  };
-  small();
-  large();
-  let ratio = Number.POSITIVE_INFINITY;
-  for (let attempt = 0; attempt < 3 && ratio >= 25; attempt++) {
-    ratio = Math.min(ratio, time(large) / Math.max(time(small), 0.05));
-  }
-  return ratio;
 }

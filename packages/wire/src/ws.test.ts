@@ -1,5 +1,6 @@
 /** The WebSocket send frames (docs/protocol.md §Live push): shapes, size limits, hostile input. */
 import { encodeBase64Url } from '@fulcrum/common';
+import { unsafeAssertLinearCost } from '@fulcrum/common/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BODY_LIMITS, base64UrlLength, LIMITS } from './limits.js';
@@ -85,20 +86,13 @@ describe('send frame', () => {
   });
 
   it('validation cost grows linearly with the message size', () => {
-    const time = (n: number) => {
-      const frame = send({ message: b64(n) });
-      const t0 = performance.now();
-      for (let i = 0; i < 5; i++) client(frame);
-      return performance.now() - t0;
-    };
-    time(1024); // warm-up
-    const pairs = Array.from(
-      { length: 5 },
-      () => time(LIMITS.messageMaxBytes) / Math.max(time(LIMITS.messageMaxBytes / 8), 0.01),
-    );
-    pairs.sort((a, b) => a - b);
-    // 8x the input: linear is ~8, quadratic would be ~64.
-    expect(pairs[2]).toBeLessThan(32);
+    const small = send({ message: b64(LIMITS.messageMaxBytes / 8) });
+    const large = send({ message: b64(LIMITS.messageMaxBytes) });
+    unsafeAssertLinearCost('WsClientFrame validation', {
+      small: () => client(small),
+      large: () => client(large),
+      inputRatio: 8,
+    });
   });
 });
 

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { encodeBase64Url, isFulcrumError } from '@fulcrum/common';
+import { unsafeAssertLinearCost } from '@fulcrum/common/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseReportedContent } from './content.js';
@@ -130,20 +131,12 @@ describe('parseReportedContent', () => {
 
   it('costs time linear in the input size', () => {
     const input = (n: number) => utf8(canonical({ v: 1, type: 'text', text: 'x'.repeat(n) }));
-    const time = (bytes: Uint8Array, reps: number) => {
-      const t = performance.now();
-      for (let i = 0; i < reps; i++) parseReportedContent(bytes, 0);
-      return (performance.now() - t) / reps;
-    };
     const small = input(8_000);
     const large = input(64_000);
-    time(small, 20); // warm up
-    time(large, 5);
-    // 8x the input: a quadratic parser would take ~64x. Pairs measured back to back (the load of a
-    // shared machine changes from second to second), the median pair ratio compared.
-    const ratios: number[] = [];
-    for (let i = 0; i < 5; i++) ratios.push(time(large, 10) / time(small, 80));
-    ratios.sort((a, b) => a - b);
-    expect(ratios[2]).toBeLessThan(24);
+    unsafeAssertLinearCost('parseReportedContent', {
+      small: () => parseReportedContent(small, 0),
+      large: () => parseReportedContent(large, 0),
+      inputRatio: 8,
+    });
   });
 });
