@@ -90,6 +90,11 @@ describe.each(['sqlite', 'postgres'] as const)('blocks (%s)', (dialect) => {
     for (const d of devices) out.push((await fetchQueue(p.db.kysely, d.deviceId, 0, 500)).length);
     return out;
   }
+  /** `queued` for bob's two devices and carol's. */
+  async function queuedThree(): Promise<[number, number, number]> {
+    const [b1 = -1, b2 = -1, c = -1] = await queued(bob, bob2, carol);
+    return [b1, b2, c];
+  }
 
   beforeAll(async () => {
     p = await startTestPlatform({ dialect });
@@ -121,7 +126,7 @@ describe.each(['sqlite', 'postgres'] as const)('blocks (%s)', (dialect) => {
 
   it('blocks, lists, and unblocks; an unblock restores delivery to every device of the blocker', async () => {
     expect(await list(bob)).toEqual([]);
-    let [b1, b2, c] = await queued(bob, bob2, carol);
+    let [b1, b2, c] = await queuedThree();
     await relay(alice);
     expect(await queued(bob, bob2, carol)).toEqual([b1 + 1, b2 + 1, c + 1]);
 
@@ -142,7 +147,7 @@ describe.each(['sqlite', 'postgres'] as const)('blocks (%s)', (dialect) => {
 
     // Blocked: alice's application messages reach neither of bob's devices; carol's do, and so
     // do alice's commits (the MLS state stays shared).
-    [b1, b2, c] = await queued(bob, bob2, carol);
+    [b1, b2, c] = await queuedThree();
     await relay(alice);
     expect(await queued(bob, bob2, carol)).toEqual([b1, b2, c + 1]);
     await relay(carol);
@@ -152,7 +157,7 @@ describe.each(['sqlite', 'postgres'] as const)('blocks (%s)', (dialect) => {
 
     // Unblocked from the other device: delivery as before the block, from the next message on
     // (what was withheld meanwhile was never queued and does not come back).
-    [b1, b2, c] = await queued(bob, bob2, carol);
+    [b1, b2, c] = await queuedThree();
     const lifted = await unblock(bob2, alice.accountId);
     expect(lifted.status, JSON.stringify(lifted.body)).toBe(200);
     expect(lifted.body).toEqual({ accountId: alice.accountId, removed: true });
@@ -211,7 +216,7 @@ describe.each(['sqlite', 'postgres'] as const)('blocks (%s)', (dialect) => {
     }
     // A replayed signed block request is refused and changes nothing.
     const nonce = b64(randomBytes(16));
-    const timestamp = String(Date.now());
+    const timestamp = Date.now();
     const signed = (path: string) =>
       rawRequest<BlocksBody>(p.url, 'POST', path, {
         signer: bob,

@@ -46,7 +46,7 @@ describe.each(['sqlite', 'postgres'] as const)('an idle log refreshes its witnes
   let logVkey: string;
   let w: RunningWitness;
   /** The witness's clock: the system time plus `offset` ms. */
-  const witnessClock = { offset: 0, now: () => Date.now() + witnessClock.offset } satisfies Clock & { offset: number };
+  const witnessClock: Clock & { offset: number } = { offset: 0, now: () => Date.now() + witnessClock.offset };
 
   const status = async (): Promise<WitnessStatus> => {
     const res = await fetch(`${p.url}/log/witnesses`);
