@@ -2,22 +2,17 @@
  * Durable appends per second to the server's transparency log, on SQLite and PostgreSQL, with
  * many concurrent appenders through the server's own write path (`WriteQueue` group commit +
  * the sequencer `appendLogEntry(tx, …)`), against a baseline in the same run: one append per
- * transaction, no batching. The integrator runs beside the appenders exactly as in the server
- * (`TransparencyLog.start`'s loop), and the time from an append's acknowledgement to the first
- * signed checkpoint covering it is measured. See README.md.
+ * transaction, no batching; and, per round, against operations that each take a savepoint (what
+ * an append inside a registration pays). The integrator runs beside the appenders exactly as in
+ * the server (`TransparencyLog.start`'s loop), and the time from an append's acknowledgement to
+ * the first signed checkpoint covering it is measured. See README.md.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import {
-  Database,
-  InProcessBus,
-  TransparencyLog,
-  type Tx,
-  WriteQueue,
-  appendLogEntry,
-  pgConnectionConfig,
-} from '@fulcrum/server';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type * as ServerModule from '@fulcrum/server';
+import type { Database as DatabaseT, TransparencyLog as TransparencyLogT, Tx } from '@fulcrum/server';
 import { encodeLogEntry, type LogEntryEnvelope } from '@fulcrum/tlog';
 import pg from 'pg';
 
@@ -27,6 +22,12 @@ const option = (name: string, fallback: string) => {
   const i = args.indexOf(name);
   return i >= 0 && args[i + 1] !== undefined ? (args[i + 1] as string) : fallback;
 };
+// `--server <…/packages/server/dist/index.js>`: measure another build of the server (e.g. an
+// earlier commit, for a before/after in the same window; one without `stagedOnly` ignores it).
+const SERVER_MODULE = option('--server', '');
+const server: typeof ServerModule =
+  SERVER_MODULE === '' ? await import('@fulcrum/server') : await import(pathToFileURL(resolve(SERVER_MODULE)).href);
+const { Database, InProcessBus, TransparencyLog, WriteQueue, appendLogEntry, pgConnectionConfig } = server;
 const QUICK = flag('--quick');
 const ROUNDS = Number(option('--rounds', QUICK ? '1' : '3'));
 const SECONDS = Number(option('--seconds', QUICK ? '1.5' : '3'));
@@ -42,6 +43,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 type Mode =
   | 'group-commit'
+  | 'group-commit, savepoint per op'
+  | 'group-commit, staged-only'
   | 'group-commit, per-entry sequencer (before)'
   | 'one-per-transaction'
   | 'batched-sequencer (bench-only)';
@@ -73,7 +76,7 @@ interface Ack {
 }
 
 /** The integrator loop of `TransparencyLog.start`, recording when each checkpoint size was signed. */
-function runIntegrator(tlog: TransparencyLog, intervalMs: number) {
+function runIntegrator(tlog: TransparencyLogT, intervalMs: number) {
   const passes: { at: number; size: number; integrated: number; ms: number }[] = [];
   let stop = false;
   const done = (async () => {
@@ -97,13 +100,13 @@ function runIntegrator(tlog: TransparencyLog, intervalMs: number) {
 /**
  * BENCH-ONLY upper bound, NOT the server's code path: what a sequencer that takes a whole batch
  * at once would reach — every entry waiting is given its index by ONE `UPDATE log_sequence …
- * RETURNING` and stored by multi-row INSERTs, in one transaction (the server's `appendLogEntry`
- * costs four statements per entry: savepoint, update, insert, release). Same tables, same entry
+ * RETURNING` and stored by multi-row INSERTs, in one transaction, with no `WriteQueue` (no
+ * per-operation promise, no 1 ms flush delay, batches of up to 4096). Same tables, same entry
  * bytes, same durability (the promise settles after the commit); the real integrator then
  * integrates these entries like any others.
  */
 class BatchedSequencer {
-  readonly #db: Database;
+  readonly #db: DatabaseT;
   #pending: {
     bytes: Uint8Array;
     time: number;
@@ -113,7 +116,7 @@ class BatchedSequencer {
   #running: Promise<void> | undefined;
   transactions = 0;
 
-  constructor(db: Database) {
+  constructor(db: DatabaseT) {
     this.#db = db;
   }
 
@@ -188,8 +191,8 @@ interface PhaseResult {
 }
 
 async function phase(
-  db: Database,
-  tlog: TransparencyLog,
+  db: DatabaseT,
+  tlog: TransparencyLogT,
   mode: Mode,
   appenders: number,
   seconds: number,
@@ -203,11 +206,21 @@ async function phase(
   const append =
     mode === 'group-commit'
       ? () => writer.submit((tx) => appendLogEntry(tx, entry()))
-      : mode === 'group-commit, per-entry sequencer (before)'
-        ? () => writer.submit((tx) => appendLogEntryPerEntry(tx, entry()))
-        : mode === 'one-per-transaction'
-          ? () => db.transaction((tx) => appendLogEntry(tx, entry()), { retries: 3 })
-          : () => batched.append(entry());
+      : mode === 'group-commit, savepoint per op'
+        ? // Reading `tx.db` takes the operation's (lazy) savepoint: what an operation that writes
+          // rows of its own besides the entry (a registration) pays for it.
+          () =>
+            writer.submit((tx) => {
+              void tx.db;
+              return appendLogEntry(tx, entry());
+            })
+        : mode === 'group-commit, staged-only'
+          ? () => writer.submit((tx) => appendLogEntry(tx, entry()), { stagedOnly: true })
+          : mode === 'group-commit, per-entry sequencer (before)'
+            ? () => writer.submit((tx) => appendLogEntryPerEntry(tx, entry()))
+            : mode === 'one-per-transaction'
+              ? () => db.transaction((tx) => appendLogEntry(tx, entry()), { retries: 3 })
+              : () => batched.append(entry());
   const t0 = performance.now();
   const end = t0 + seconds * 1000;
   await Promise.all(
@@ -226,13 +239,16 @@ async function phase(
   await writer.close();
   // The integrator commits too: count the appenders' transactions only.
   const transactions =
-    mode === 'group-commit' || mode === 'group-commit, per-entry sequencer (before)'
+    mode === 'group-commit' ||
+    mode === 'group-commit, savepoint per op' ||
+    mode === 'group-commit, staged-only' ||
+    mode === 'group-commit, per-entry sequencer (before)'
       ? writer.stats.batches
       : mode === 'one-per-transaction'
         ? acks.length
         : batched.transactions;
   const drainStart = performance.now();
-  const target = Math.max(...acks.map((a) => a.index)) + 1;
+  const target = acks.reduce((m, a) => Math.max(m, a.index), -1) + 1; // (no spread: 100k+ acks)
   while ((integrator.passes.at(-1)?.size ?? 0) < target) await sleep(5);
   const drainMs = performance.now() - drainStart;
   await integrator.stop();
@@ -302,6 +318,7 @@ const results: Record<string, unknown> = {
   node: process.version,
   cpu: `${cpus()[0]?.model ?? '?'} x${cpus().length}`,
   date: new Date().toISOString(),
+  server: SERVER_MODULE === '' ? '@fulcrum/server' : SERVER_MODULE,
   loadAverageAtStart: loadavg()[0],
   rounds: ROUNDS,
   secondsPerPhase: SECONDS,
@@ -311,13 +328,22 @@ const results: Record<string, unknown> = {
 
 const configs: { mode: Mode; appenders: number }[] = [
   { mode: 'one-per-transaction', appenders: APPENDERS },
-  { mode: 'group-commit, per-entry sequencer (before)', appenders: APPENDERS },
-  { mode: 'group-commit, per-entry sequencer (before)', appenders: WIDE },
+  { mode: 'group-commit, savepoint per op', appenders: APPENDERS },
+  { mode: 'group-commit, savepoint per op', appenders: WIDE },
   { mode: 'group-commit', appenders: APPENDERS },
   { mode: 'group-commit', appenders: WIDE },
+  { mode: 'group-commit, staged-only', appenders: WIDE },
   { mode: 'batched-sequencer (bench-only)', appenders: APPENDERS },
   { mode: 'batched-sequencer (bench-only)', appenders: WIDE },
 ];
+
+// `--modes a;b` runs only those modes (e.g. under `node --cpu-prof`); "vs baseline" is then the
+// ratio to the first of them.
+const MODES = option('--modes', '');
+if (MODES !== '') {
+  const keep = new Set(MODES.split(';'));
+  configs.splice(0, configs.length, ...configs.filter((c) => keep.has(c.mode)));
+}
 
 for (const dialect of DIALECTS) {
   const { db, drop } = await openStorage(dialect);
@@ -345,12 +371,23 @@ for (const dialect of DIALECTS) {
     const summary = configs.map((c, k) => {
       const runs = rounds.map((round) => round[k] as PhaseResult);
       const ratios = rounds.map((round) => (round[k] as PhaseResult).perSecond / (round[0] as PhaseResult).perSecond);
+      // No savepoint (a log-only operation: lazy savepoints, or staged-only) against the same
+      // appenders with one savepoint per operation, per round.
+      const withSavepoint = configs.findIndex(
+        (x) => x.mode === 'group-commit, savepoint per op' && x.appenders === c.appenders,
+      );
+      const vsSavepoint =
+        (c.mode === 'group-commit' || c.mode === 'group-commit, staged-only') && withSavepoint >= 0
+          ? rounds.map((round) => (round[k] as PhaseResult).perSecond / (round[withSavepoint] as PhaseResult).perSecond)
+          : [];
       return {
         mode: c.mode,
         appenders: c.appenders,
         perSecondMedian: median(runs.map((x) => x.perSecond)),
         perSecondRange: [Math.min(...runs.map((x) => x.perSecond)), Math.max(...runs.map((x) => x.perSecond))],
         ratioVsBaselineMedian: median(ratios),
+        ratioVsSavepointMedian: vsSavepoint.length === 0 ? null : median(vsSavepoint),
+        ratiosVsSavepoint: vsSavepoint,
         meanBatch: median(runs.map((x) => x.meanBatch)),
         integrationP50Ms: median(runs.map((x) => x.integrationP50)),
         integrationP99Ms: median(runs.map((x) => x.integrationP99)),
@@ -364,13 +401,13 @@ for (const dialect of DIALECTS) {
     log('');
     log(`${dialect}: log size at the end ${fmt(size)}`);
     log(
-      '| mode | appenders | appends/s (median) | range | vs baseline | mean batch | ack→checkpoint p50 / p99 ms | entries per checkpoint | integrator pass ms |',
+      '| mode | appenders | appends/s (median) | range | vs baseline | vs savepoint per op | mean batch | ack→checkpoint p50 / p99 ms | entries per checkpoint | integrator pass ms |',
     );
-    log('|---|---:|---:|---|---:|---:|---:|---:|---:|');
+    log('|---|---:|---:|---|---:|---:|---:|---:|---:|---:|');
     for (const s of summary) {
       log(
         `| ${s.mode} | ${s.appenders} | ${fmt(s.perSecondMedian)} | ${fmt(s.perSecondRange[0] as number)}–${fmt(s.perSecondRange[1] as number)} | ` +
-          `${fmt(s.ratioVsBaselineMedian, 2)}x | ${fmt(s.meanBatch, 1)} | ${fmt(s.integrationP50Ms)} / ${fmt(s.integrationP99Ms)} | ` +
+          `${fmt(s.ratioVsBaselineMedian, 2)}x | ${s.ratioVsSavepointMedian === null ? '' : `${fmt(s.ratioVsSavepointMedian, 2)}x (${s.ratiosVsSavepoint.map((r) => fmt(r, 2)).join(', ')})`} | ${fmt(s.meanBatch, 1)} | ${fmt(s.integrationP50Ms)} / ${fmt(s.integrationP99Ms)} | ` +
           `${fmt(s.meanEntriesPerCheckpoint)} | ${fmt(s.meanIntegratorPassMs)} |`,
       );
     }
