@@ -123,6 +123,7 @@ export async function openDevice(server: string, dataDir?: string): Promise<Test
     delivery: [],
     error: [],
     connection: [],
+    receive: [],
     franking: [],
     moderation: [],
   };

@@ -6,143 +6,37 @@
  * one hour ahead; the server collects all three cosignatures on every checkpoint. Time moves only
  * through the clocks passed in: nothing sleeps for the age to pass.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  type FulcrumClient,
-  FulcrumClient as Client,
-  DEFAULT_MAX_CHECKPOINT_AGE_MS,
-  type KeyTransparencyOptions,
-} from '@fulcrum/client';
+import { FulcrumClient as Client, DEFAULT_MAX_CHECKPOINT_AGE_MS, type FulcrumClient } from '@fulcrum/client';
 import { createNodeClient, SqliteClientStore } from '@fulcrum/client-node';
-import { type Clock, isFulcrumError } from '@fulcrum/common';
-import { type RunningWitness, startWitness, type TransparencyLogOptions } from '@fulcrum/server';
-import { startTestPlatform, type TestPlatform } from '@fulcrum/testkit';
+import { isFulcrumError } from '@fulcrum/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FaultyTransport, unique } from './helpers.js';
-
-const ORIGIN = 'test.fulcrum/kt-fresh';
-const HOUR = 3_600_000;
-
-const errorOf = async (
-  p: Promise<unknown>,
-): Promise<{ code: string; detail?: Record<string, unknown> } | undefined> => {
-  try {
-    await p;
-  } catch (e) {
-    return isFulcrumError(e)
-      ? { code: e.code, ...(e.detail === undefined ? {} : { detail: e.detail as Record<string, unknown> }) }
-      : { code: `not-fulcrum: ${String(e)}` };
-  }
-  return undefined;
-};
-const codeOf = async (p: Promise<unknown>) => (await errorOf(p))?.code;
-
-/** A clock the test moves: the system time plus `offset` ms. */
-class MovableClock implements Clock {
-  offset = 0;
-  now(): number {
-    return Date.now() + this.offset;
-  }
-}
+import { codeOf, errorOf, HOUR, type KtWitnessPlatform, MovableClock, startKtWitnessPlatform } from './kt-witnesses.js';
 
 describe('client key transparency: checkpoint freshness (sqlite)', () => {
-  const serverOptions: { transparencyLog: TransparencyLogOptions } = {
-    transparencyLog: { origin: ORIGIN, witnessTiming: { retryMs: 50, maxRetryMs: 300, pollMs: 20 } },
-  };
-  let platform: TestPlatform;
-  let dir: string;
-  let wNow: RunningWitness;
-  let wOld: RunningWitness;
-  let wFuture: RunningWitness;
-  let logVkey: string;
+  let kt: KtWitnessPlatform;
   let alice: string;
   const clients: FulcrumClient[] = [];
-
-  const policy = (quorum: string) =>
-    `log ${logVkey}\nwitness now ${wNow.vkey}\nwitness old ${wOld.vkey}\nwitness future ${wFuture.vkey}\n${quorum}`;
-
-  const device = async (kt: KeyTransparencyOptions, clock?: Clock) => {
-    const c = await createNodeClient({
-      server: platform.url,
-      dataDir: mkdtempSync(join(dir, 'client-')),
-      options: {
-        keyPackageTarget: 4,
-        keyTransparency: { logKey: logVkey, integrationWaitMs: 5000, ...kt },
-        ...(clock === undefined ? {} : { clock }),
-      },
-    });
-    clients.push(c);
-    await c.register(unique('member'));
-    return c;
-  };
-
-  const servedSize = async () => Number((await (await fetch(`${platform.url}/log/checkpoint`)).text()).split('\n')[1]);
+  const policy = (quorum: string) => kt.policy(quorum);
+  const device = (o: Parameters<KtWitnessPlatform['device']>[0], clock?: MovableClock) =>
+    kt.device(o, clock === undefined ? {} : { clock });
+  const servedSize = () => kt.servedSize();
 
   beforeAll(async () => {
-    platform = await startTestPlatform({ dialect: 'sqlite', server: serverOptions });
-    dir = mkdtempSync(join(tmpdir(), 'fulcrum-kt-fresh-'));
-    logVkey = (await (await fetch(`${platform.url}/log/key`)).text()).trim();
-    const logs = [{ origin: ORIGIN, vkey: logVkey }];
-    const shifted = (ms: number): Clock => ({ now: () => Date.now() + ms });
-    wNow = await startWitness({ dataDir: join(dir, 'now'), port: 0, name: 'test.fulcrum/now', logs });
-    wOld = await startWitness({
-      dataDir: join(dir, 'old'),
-      port: 0,
-      name: 'test.fulcrum/old',
-      logs,
-      clock: shifted(-48 * HOUR),
-    });
-    wFuture = await startWitness({
-      dataDir: join(dir, 'future'),
-      port: 0,
-      name: 'test.fulcrum/future',
-      logs,
-      clock: shifted(HOUR),
-    });
-    serverOptions.transparencyLog = {
-      ...serverOptions.transparencyLog,
-      witnesses: [
-        { name: 'now', vkey: wNow.vkey, url: wNow.url },
-        { name: 'old', vkey: wOld.vkey, url: wOld.url },
-        { name: 'future', vkey: wFuture.vkey, url: wFuture.url },
-      ],
-    };
-    await platform.restart();
-    for (let i = 0; i < 200; i++) {
-      if (
-        await fetch(`${platform.url}/log/key`).then(
-          (r) => r.ok,
-          () => false,
-        )
-      )
-        break;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    // Alice: the account every client adds (without a policy, so she does not depend on freshness).
-    const a = await createNodeClient({
-      server: platform.url,
-      dataDir: mkdtempSync(join(dir, 'alice-')),
-      options: { keyPackageTarget: 8, keyTransparency: { logKey: logVkey, integrationWaitMs: 5000 } },
-    });
-    clients.push(a);
-    alice = unique('alice');
-    await a.register(alice);
+    kt = await startKtWitnessPlatform('test.fulcrum/kt-fresh');
+    alice = kt.alice;
   });
   afterAll(async () => {
     for (const c of clients) await c.close().catch(() => {});
-    await platform?.close();
-    await wNow?.close();
-    await wOld?.close();
-    await wFuture?.close();
-    rmSync(dir, { recursive: true, force: true });
+    await kt?.close();
   });
 
   it('a freshly cosigned checkpoint is accepted under the default 24 h; old and future cosignatures do not count', async () => {
     expect(DEFAULT_MAX_CHECKPOINT_AGE_MS).toBe(24 * HOUR);
     // The served note really carries all three cosignatures (two of them outside the window).
-    const served = await (await fetch(`${platform.url}/log/witnesses`)).json();
+    const served = await (await fetch(`${kt.platform.url}/log/witnesses`)).json();
     expect((served as { checkpoint: { cosignedBy: string[] } }).checkpoint.cosignedBy.sort()).toEqual([
       'future',
       'now',
@@ -190,18 +84,14 @@ describe('client key transparency: checkpoint freshness (sqlite)', () => {
     await plain.createConversation({ members: [alice] });
   });
 
-  it('the same checkpoint is refused once the age has passed on the client clock, and the refusal reaches the error event', async () => {
+  it('the same checkpoint is refused once the age has passed on the client clock, and the refusal reaches the error event (the Welcome is held, then joined)', async () => {
     const clock = new MovableClock();
     const c = await device({ witnessPolicy: policy('quorum now\n'), maxCheckpointAgeMs: 60_000 }, clock);
     const errors: unknown[] = [];
     c.on('error', (e) => errors.push(e.error));
     // Wait until c's own registration is under the served checkpoint: from then on nothing is
     // logged until bob registers below, so the served checkpoint stays the same one.
-    for (let i = 0; i < 400; i++) {
-      const r = await fetch(`${platform.url}/log/kt/device/${c.self?.deviceId}`);
-      if (r.ok) break;
-      await new Promise((res) => setTimeout(res, 25));
-    }
+    await kt.waitLogged(c.self?.deviceId as string);
     await c.createConversation({ members: [alice] });
     const size = await servedSize();
 
@@ -213,35 +103,41 @@ describe('client key transparency: checkpoint freshness (sqlite)', () => {
     expect(refused?.code).toBe('tlog.stale_checkpoint');
     expect(refused?.detail).toMatchObject({ cosignedBy: [], maxAgeMs: 60_000 });
 
-    // Processing goes the way of every key-transparency refusal: a Welcome from a device this
-    // client has not verified yet is not joined, and the error event carries the code.
+    // Processing: a Welcome from a device this client has not verified yet is not joined, and the
+    // error event carries the code — but the Welcome is held, not dropped
+    // (key-transparency-stale-hold.test.ts has the whole story).
     const bob = await device({});
     const fromBob = await bob.createConversation({ members: [c.self?.name as string] });
     await c.sync();
     expect((await c.listConversations()).map((x) => x.groupId)).not.toContain(fromBob.groupId);
     expect(errors.map((e) => (isFulcrumError(e) ? e.code : String(e)))).toContain('tlog.stale_checkpoint');
+    expect(c.receivePaused?.code).toBe('tlog.stale_checkpoint');
 
-    // Not a permanent refusal: with the clock back, a fresh checkpoint is accepted again.
+    // Not a permanent refusal: with the clock back, a fresh checkpoint is accepted again, and the
+    // held Welcome is joined.
     clock.offset = 0;
     await c.createConversation({ members: [alice] });
+    await c.sync();
+    expect((await c.listConversations()).map((x) => x.groupId)).toContain(fromBob.groupId);
+    expect(c.receivePaused).toBeUndefined();
   });
 
   it('a smaller checkpoint is a rollback even when freshly cosigned', async () => {
-    const storeDir = mkdtempSync(join(dir, 'rollback-'));
+    const storeDir = mkdtempSync(join(kt.dir, 'rollback-'));
     const open = async (transport: FaultyTransport) => {
       const c = await Client.open({
         store: new SqliteClientStore(storeDir),
         transport,
         keyPackageTarget: 4,
-        keyTransparency: { logKey: logVkey, integrationWaitMs: 5000, witnessPolicy: policy('quorum now\n') },
+        keyTransparency: { logKey: kt.logVkey, integrationWaitMs: 5000, witnessPolicy: policy('quorum now\n') },
       });
       clients.push(c);
       return c;
     };
-    const transport = new FaultyTransport(platform.url);
+    const transport = new FaultyTransport(kt.platform.url);
     const client = await open(transport);
     await client.register(unique('carol'));
-    const old = await (await fetch(`${platform.url}/log/checkpoint`)).text();
+    const old = await (await fetch(`${kt.platform.url}/log/checkpoint`)).text();
     const oldSize = Number(old.split('\n')[1]);
     // The log grows (a new account), and the client moves to the newer checkpoint.
     await device({});
@@ -254,19 +150,19 @@ describe('client key transparency: checkpoint freshness (sqlite)', () => {
     expect(await codeOf(client.createConversation({ members: [alice] }))).toBe('tlog.rollback');
     // The accepted checkpoint is in the store: after a restart the old one is still a rollback.
     await client.close();
-    const again = new FaultyTransport(platform.url);
+    const again = new FaultyTransport(kt.platform.url);
     again.rewrite = transport.rewrite;
     const reopened = await open(again);
     expect(await codeOf(reopened.createConversation({ members: [alice] }))).toBe('tlog.rollback');
   });
 
   it('a bad window is refused when the client is created', async () => {
-    for (const kt of [{ maxCheckpointAgeMs: 0 }, { maxCheckpointAgeMs: Number.NaN }, { maxClockSkewMs: -1 }]) {
+    for (const bad of [{ maxCheckpointAgeMs: 0 }, { maxCheckpointAgeMs: Number.NaN }, { maxClockSkewMs: -1 }]) {
       await expect(
         createNodeClient({
-          server: platform.url,
-          dataDir: mkdtempSync(join(dir, 'bad-')),
-          options: { keyTransparency: kt },
+          server: kt.platform.url,
+          dataDir: mkdtempSync(join(kt.dir, 'bad-')),
+          options: { keyTransparency: bad },
         }).then((c) => clients.push(c)),
       ).rejects.toThrow(RangeError);
     }

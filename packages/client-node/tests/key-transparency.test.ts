@@ -217,7 +217,7 @@ describe.each(['sqlite', 'postgres'] as const)('client key transparency (%s)', (
     expect(await codeOf(again.client.createConversation({ members: [alice] }))).toBe('client.log_key_changed');
   });
 
-  it('a Welcome from a device the log does not hold is not joined (error event client.key_not_in_log)', async () => {
+  it('a Welcome from a device the log does not hold is not joined (error event client.key_not_in_log) and dropped, not held', async () => {
     const a = await rewritable();
     const errors: unknown[] = [];
     a.client.on('error', (e) => errors.push(e.error));
@@ -227,10 +227,23 @@ describe.each(['sqlite', 'postgres'] as const)('client key transparency (%s)', (
     // The server hides bob's device from the log for this client.
     a.transport.rewrite = (req, res) =>
       req.path === `/log/kt/device/${bobDevice}` ? { status: 404, headers: {}, body: new Uint8Array(0) } : res;
-    await b1.client.createConversation({ members: [a.client.self?.name as string] });
+    const receive: unknown[] = [];
+    a.client.on('receive', (e) => receive.push(e));
+    const hidden = await b1.client.createConversation({ members: [a.client.self?.name as string] });
     await a.client.sync();
     expect(await a.client.listConversations()).toEqual([]);
     expect(errors.map((e) => (isFulcrumError(e) ? e.code : String(e)))).toContain('client.key_not_in_log');
+    // A real violation is refused and dropped, not held like a stale checkpoint: receiving does
+    // not pause, and once the log answers truthfully the Welcome does not come back, while a new
+    // one is joined.
+    expect(a.client.receivePaused).toBeUndefined();
+    expect(receive).toEqual([]);
+    a.transport.rewrite = (_req, res) => res;
+    const shown = await b1.client.createConversation({ members: [a.client.self?.name as string] });
+    await a.client.sync();
+    const joined = (await a.client.listConversations()).map((c) => c.groupId);
+    expect(joined).toEqual([shown.groupId]);
+    expect(joined).not.toContain(hidden.groupId);
   });
 
   it('the own-account history lists every logged device and flags an unlogged one', async () => {

@@ -23,6 +23,12 @@ export interface FulcrumClientOptions {
   /** Live-connection reconnect delays (ms): first, and cap of the exponential backoff. Default 500 / 30 000. */
   readonly reconnectDelayMs?: { readonly first: number; readonly max: number };
   /**
+   * Receiving paused for want of a fresh key-transparency checkpoint (`receive` event): retry
+   * delays (ms), first and cap of the exponential backoff. Default 5 000 / 300 000. Every `sync`
+   * and every reconnect also retries at once.
+   */
+  readonly receiveRetryDelayMs?: { readonly first: number; readonly max: number };
+  /**
    * Key transparency (default on): a device certificate is trusted only once the server's
    * transparency log provably holds it. `logKey` pins the log's verifier key (otherwise `/log/key`
    * is trusted on first use). `false` turns the check off (a server without a log).
@@ -171,11 +177,27 @@ export interface DeliveryEvent {
 
 export interface ErrorEvent {
   readonly error: unknown;
-  /** What the client was doing: `process-item`, `reconcile`, `live`, `outbox`, `listener`. */
+  /**
+   * What the client was doing: `process-item` (the item was dropped), `receive-paused` (the item
+   * is held, see the `receive` event), `reconcile`, `live`, `outbox`, `listener`.
+   */
   readonly context: string;
   readonly groupId?: string;
   readonly seq?: number;
 }
+
+/**
+ * Receiving paused or resumed. `paused`: a queue item needs a key-transparency proof and no fresh
+ * enough checkpoint is available (`error.code` `tlog.stale_checkpoint` or
+ * `tlog.policy_quorum_not_met`: a witness outage, or a server keeping this client on an old
+ * view). The item (`groupId`, `seq`) and everything after it stay queued on the server, nothing
+ * is dropped; the client retries with backoff and at every `sync`/reconnect. Emitted once per
+ * episode; `resumed` once the held items were processed. Show "waiting for a fresh
+ * key-transparency checkpoint" in between.
+ */
+export type ReceiveEvent =
+  | { readonly state: 'paused'; readonly error: FulcrumError; readonly groupId: string; readonly seq: number }
+  | { readonly state: 'resumed' };
 
 export interface ConnectionEvent {
   readonly state: 'connecting' | 'ready' | 'closed';
@@ -195,6 +217,8 @@ export interface ClientEvents {
   delivery: DeliveryEvent;
   error: ErrorEvent;
   connection: ConnectionEvent;
+  /** Receiving paused (no fresh key-transparency checkpoint) or resumed; once per episode. */
+  receive: ReceiveEvent;
   /** A received message failed franking verification and was dropped (see `frankingFailures`). */
   franking: FrankingFailureEvent;
   moderation: ModerationNoticeEvent;

@@ -90,7 +90,7 @@ import type {
   SyncResult,
   UnblockReceipt,
 } from './client-types.js';
-import { type DirectoryAccount, isTransient, KeyDirectoryCache } from './directory.js';
+import { type DirectoryAccount, isRetryableKeyTransparency, isTransient, KeyDirectoryCache } from './directory.js';
 import { KeyTransparency, type KeyTransparencyReport } from './key-transparency.js';
 import { clientError } from './errors.js';
 import { checkForward } from './forward-policy.js';
@@ -135,6 +135,13 @@ const K_MLS = 'mls';
 const K_LINK = 'link';
 const K_PENDING_REGISTRATION = 'pending-registration';
 const K_CURSOR = 'queue-cursor';
+
+/** A paused receive (see `FulcrumClient.#pauseReceive`): its error and the retry's backoff. */
+interface ReceivePause {
+  error: FulcrumError;
+  delay: number;
+  timer: ReturnType<typeof setTimeout> | undefined;
+}
 /** Table `kt`: `certified/<deviceId>` for every device this device certified (known to the user). */
 const K_CERTIFIED = 'certified/';
 const K_HISTORY = 'history-counter';
@@ -212,6 +219,7 @@ export class FulcrumClient {
   readonly #keyPackageTarget: number;
   readonly #maxAttachmentBytes: number;
   readonly #reconnect: { first: number; max: number };
+  readonly #receiveRetry: { first: number; max: number };
 
   #self: SelfRecord | undefined;
   #device: DeviceState | undefined;
@@ -223,6 +231,13 @@ export class FulcrumClient {
   #keyPackagesDue = true;
   #closed = false;
   #frankingFailures = 0;
+  /**
+   * Set while receiving is paused at a queue item that key transparency could not prove yet for
+   * want of a fresh checkpoint (`isRetryableKeyTransparency`): nothing at or after that item is
+   * processed or acknowledged until a retry gets past it. Memory only: after a restart the
+   * unacknowledged items are simply fetched again.
+   */
+  #receivePause: ReceivePause | undefined;
   #live:
     | {
         socket: SocketConnection | undefined;
@@ -244,6 +259,7 @@ export class FulcrumClient {
     this.#keyPackageTarget = options.keyPackageTarget ?? DEFAULT_KEY_PACKAGE_TARGET;
     this.#maxAttachmentBytes = options.maxAttachmentBytes ?? DEFAULT_MAX_ATTACHMENT_BYTES;
     this.#reconnect = options.reconnectDelayMs ?? { first: 500, max: 30_000 };
+    this.#receiveRetry = options.receiveRetryDelayMs ?? { first: 5_000, max: 300_000 };
     this.#events = new Emitter<ClientEvents>((error, event) => {
       if (event !== 'error') this.#events.emit('error', { error, context: 'listener' });
     });
@@ -795,6 +811,14 @@ export class FulcrumClient {
   }
 
   /** Messages dropped since this client opened because they failed franking verification. */
+  /**
+   * The key-transparency error receiving is paused on (`tlog.stale_checkpoint`,
+   * `tlog.policy_quorum_not_met`), or undefined. See the `receive` event.
+   */
+  get receivePaused(): FulcrumError | undefined {
+    return this.#receivePause?.error;
+  }
+
   get frankingFailures(): number {
     return this.#frankingFailures;
   }
@@ -992,9 +1016,13 @@ export class FulcrumClient {
               this.#background(async () => {
                 // After a failure, later items of this socket must wait for the replay (order).
                 if (broken) return;
+                // Paused at an earlier item: the retry fetches this one from the queue, in order.
+                if (this.#receivePause !== undefined) return;
                 try {
                   await this.#processItems([item]);
                 } catch (err) {
+                  // Paused (#pauseReceive): the socket stays up; the retry drains the queue.
+                  if (isRetryableKeyTransparency(err)) return;
                   // Not processed (e.g. the network failed during a directory lookup): the server
                   // pushes every unacknowledged item again on a new connection, so reconnect.
                   broken = true;
@@ -1063,6 +1091,8 @@ export class FulcrumClient {
     await this.#serial.run(async () => {
       this.#closed = true;
     });
+    const pause = this.#receivePause;
+    if (pause?.timer !== undefined) clearTimeout(pause.timer);
     await this.#store.close();
   }
 
@@ -1296,6 +1326,8 @@ export class FulcrumClient {
       const outcome = await this.#postCommit(entry);
       if (outcome === 'stale') {
         await this.#drainQueue();
+        // The commit that won is behind a paused item: it cannot be rebuilt on it yet.
+        if (this.#receivePause !== undefined) throw this.#receivePause.error;
         continue;
       }
       result.wipeConsumed();
@@ -1567,6 +1599,9 @@ export class FulcrumClient {
           // Someone's commit came first: process it, then re-encrypt the same content under the
           // same clientMessageId in the new epoch (the server holds nothing under that id).
           await this.#drainQueue();
+          // Receiving is paused before that commit: the message waits in the outbox and is sent
+          // (re-encrypted) once the pause ends.
+          if (this.#receivePause !== undefined) return 'queued';
           const group = await this.#store.get(TABLES.groupState, entry.groupId);
           if (group !== undefined) {
             entry = await this.#reencryptFranked(entry, decodeGroupState(group));
@@ -1661,6 +1696,8 @@ export class FulcrumClient {
 
   async #afterConnectLocked(): Promise<void> {
     await this.#resolvePendingCommits();
+    // Paused: pushed items are skipped until a retry gets past the held one; a reconnect is one.
+    if (this.#receivePause !== undefined) await this.#drainQueue();
     await this.#reconcileLocked();
     await this.#flushOutbox();
     if (this.#keyPackagesDue) await this.#ensureKeyPackages();
@@ -1675,14 +1712,69 @@ export class FulcrumClient {
         maxResponseBytes: QUEUE_MAX_RESPONSE_BYTES,
       });
       if (items.length === 0) break;
-      total += await this.#processItems(items);
+      try {
+        total += await this.#processItems(items);
+      } catch (err) {
+        // Paused at an item (#pauseReceive): acknowledge what was processed before it, keep the
+        // rest queued on the server, and let the caller go on (sends do not need the proof).
+        if (!isRetryableKeyTransparency(err)) throw err;
+        await this.#ackUpToCursor();
+        return total;
+      }
       await this.#ackUpToCursor();
       if (items.length < QUEUE_PAGE) break;
     }
     // Items processed before a crash or a lost ack are not fetched again (after = cursor) but are
     // still queued on the server: acknowledge them too.
     await this.#ackUpToCursor();
+    this.#resumeReceive();
     return total;
+  }
+
+  /**
+   * Receiving pauses at `item`: key transparency had no fresh enough checkpoint to prove a
+   * credential it needs (`isRetryableKeyTransparency`). The item is neither processed nor
+   * acknowledged, so it and every later one stay queued on the server, in order (MLS needs them
+   * in order). The first pause of an episode emits `receive` (paused) and one `error` event
+   * (context `receive-paused`); retries run with backoff, and at every `sync` and reconnect.
+   */
+  #pauseReceive(error: FulcrumError, item: QueueItem): void {
+    if (this.#receivePause !== undefined) {
+      this.#receivePause.error = error;
+      return;
+    }
+    const pause: ReceivePause = { error, delay: this.#receiveRetry.first, timer: undefined };
+    this.#receivePause = pause;
+    this.#scheduleReceiveRetry(pause);
+    this.#events.emit('receive', { state: 'paused', error, groupId: item.groupId, seq: item.seq });
+    this.#events.emit('error', { error, context: 'receive-paused', groupId: item.groupId, seq: item.seq });
+  }
+
+  #scheduleReceiveRetry(pause: ReceivePause): void {
+    if (this.#closed) return;
+    pause.timer = setTimeout(() => {
+      pause.timer = undefined;
+      this.#background(async () => {
+        if (this.#receivePause !== pause) return;
+        try {
+          await this.#syncLocked();
+        } finally {
+          if (this.#receivePause === pause && pause.timer === undefined) {
+            pause.delay = Math.min(pause.delay * 2, this.#receiveRetry.max);
+            this.#scheduleReceiveRetry(pause);
+          }
+        }
+      });
+    }, pause.delay);
+  }
+
+  /** The queue was drained past the held item: the episode ends. */
+  #resumeReceive(): void {
+    const pause = this.#receivePause;
+    if (pause === undefined) return;
+    if (pause.timer !== undefined) clearTimeout(pause.timer);
+    this.#receivePause = undefined;
+    this.#events.emit('receive', { state: 'resumed' });
   }
 
   async #ackUpToCursor(): Promise<void> {
@@ -1713,8 +1805,12 @@ export class FulcrumClient {
       outcome = await this.#handleItem(item);
     } catch (err) {
       const transient = this.#directory.transientFailure;
-      if (transient !== undefined) throw transient;
-      if (isTransient(err)) throw err;
+      const retry = transient ?? (isTransient(err) || isRetryableKeyTransparency(err) ? err : undefined);
+      if (retry !== undefined) {
+        // Not processed, not acknowledged: retried later (a network failure, or no fresh checkpoint).
+        if (isRetryableKeyTransparency(retry)) this.#pauseReceive(retry, item);
+        throw retry;
+      }
       // A permanently bad item (malformed, undecryptable, not for us) must not block the queue.
       // A key-transparency refusal is the real reason behind e2ee's "credential not listed".
       const error = this.#directory.lastRefusal ?? err;

@@ -10,7 +10,7 @@
  * first use). With key transparency on (the default), a listed certificate is also accepted only
  * once the transparency log provably holds it (`key-transparency.ts`).
  */
-import { type Clock, constantTimeEqual, decodeBase64Url, isFulcrumError } from '@fulcrum/common';
+import { type Clock, constantTimeEqual, decodeBase64Url, type FulcrumError, isFulcrumError } from '@fulcrum/common';
 import {
   type AccountId,
   type CredentialCheckPurpose,
@@ -91,9 +91,26 @@ export function isTransient(err: unknown): boolean {
   return isFulcrumError(err, 'client.network', 'service.unavailable', 'rate.limited', 'internal');
 }
 
+/**
+ * Key-transparency refusals that mean "no recent enough witnessed evidence yet", not "evidence of
+ * misbehaviour": `tlog.stale_checkpoint` (the quorum's cosignatures are older than
+ * `maxCheckpointAgeMs`: a witness outage, an idle server whose refresh failed — or a freeze, which
+ * holding also defeats) and `tlog.policy_quorum_not_met` (valid cosignatures, too few of them: a
+ * server serving fail-open during a witness outage). A received queue item refused with one of
+ * these is held, not dropped: nothing is accepted without the proof, and the item is processed
+ * once a fresh checkpoint arrives. Everything else (`client.key_not_in_log`, a bad signature or
+ * proof, `tlog.rollback`, `tlog.fork_detected`, …) stays a refusal.
+ */
+export function isRetryableKeyTransparency(err: unknown): err is FulcrumError {
+  return isFulcrumError(err, 'tlog.stale_checkpoint', 'tlog.policy_quorum_not_met');
+}
+
 export class KeyDirectoryCache implements KeyDirectory {
   private readonly memory = new Map<string, DirectoryAccount>();
-  /** Set when a credential check could not reach the server: the caller must retry, not drop. */
+  /**
+   * Set when a credential check could not reach the server, or key transparency had no fresh
+   * enough checkpoint (`isRetryableKeyTransparency`): the caller must retry, not drop.
+   */
   transientFailure: unknown;
   /** The last key-transparency refusal of a credential check (e2ee only sees "not listed"). */
   lastRefusal: unknown;
@@ -131,7 +148,7 @@ export class KeyDirectoryCache implements KeyDirectory {
       await this.keyTransparency.verifyDevice(cert, { allowRevoked: purpose !== 'add' });
       return true;
     } catch (err) {
-      if (isTransient(err)) this.transientFailure = err;
+      if (isTransient(err) || isRetryableKeyTransparency(err)) this.transientFailure = err;
       this.lastRefusal = err;
       return false;
     }

@@ -60,13 +60,14 @@ export type {
   MessageEvent,
   MessageRecord,
   ModerationNoticeEvent,
+  ReceiveEvent,
   SelfInfo,
   SendReceipt,
   SyncResult,
   UnblockReceipt,
 } from './client-types.js';
 export type { MessageDirection, MessageStatus } from './records.js';
-export { KeyDirectoryCache } from './directory.js';
+export { isRetryableKeyTransparency, KeyDirectoryCache } from './directory.js';
 export type { DirectoryAccount, DirectoryDevice } from './directory.js';
 export { DEFAULT_MAX_CHECKPOINT_AGE_MS, KeyTransparency } from './key-transparency.js';
 export type { KeyTransparencyOptions, KeyTransparencyReport } from './key-transparency.js';
