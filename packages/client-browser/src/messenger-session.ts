@@ -101,6 +101,8 @@ export interface SessionEvents {
   membership: { groupId: string; change: string; self: boolean };
   connection: { state: ConnectionState };
   problem: { code: string; context: string };
+  /** Receiving paused for want of a fresh key-transparency checkpoint (client `receive` event), or resumed. */
+  receive: { state: 'paused' | 'resumed'; code?: string };
 }
 
 export interface SessionInit {
@@ -414,6 +416,9 @@ export class MessengerSession {
     client.on('connection', (e) => this.#setConnection(e.state === 'ready' ? 'online' : 'reconnecting'));
     client.on('error', (e) =>
       this.#emit('problem', { code: isFulcrumError(e.error) ? e.error.code : 'unknown', context: e.context }),
+    );
+    client.on('receive', (e) =>
+      this.#emit('receive', e.state === 'paused' ? { state: 'paused', code: e.error.code } : { state: 'resumed' }),
     );
   }
 

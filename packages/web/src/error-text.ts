@@ -26,6 +26,14 @@ const SENTENCES: Readonly<Record<string, string>> = {
     'The server gave a key that is not in its public transparency log. Do not trust this account; report it.',
   'client.key_revoked': 'That device was revoked and can no longer be used.',
   'client.log_key_changed': 'The server’s transparency log was replaced. Do not trust it; report it.',
+  // Transient: the SDK holds received messages and retries (client README, "Stale checkpoint").
+  'tlog.stale_checkpoint':
+    'No fresh key-transparency checkpoint yet, so keys cannot be checked: new messages wait and appear once it arrives, and adding people has to wait. If this lasts, check your device’s date and time.',
+  'tlog.policy_quorum_not_met':
+    'The key-transparency witnesses have not confirmed the server’s log yet: new messages wait and appear once they do, and adding people has to wait.',
+  'tlog.rollback':
+    'The server showed an older version of its transparency log than before. Do not trust it; report it.',
+  'tlog.fork_detected': 'The server showed two different versions of its transparency log. Do not trust it; report it.',
   // Conversations
   'client.unknown_group': 'You are no longer in this conversation.',
   'client.not_allowed': 'That is not possible in this conversation right now. Refresh and try again.',

@@ -41,6 +41,7 @@ export default function Messenger(props: { path: string }) {
   const [tick, setTick] = useState(0);
   const [listTick, setListTick] = useState(0);
   const [notice, setNotice] = useState<string | undefined>();
+  const [waiting, setWaiting] = useState<string | undefined>();
   const started = useRef(false);
 
   const refresh = useCallback(() => setTick((t) => t + 1), []);
@@ -68,6 +69,11 @@ export default function Messenger(props: { path: string }) {
       session.on('connection', (e) => {
         setConnection(e.state);
         refresh();
+      }),
+      // Receiving waits for a fresh key-transparency checkpoint: nothing is lost, only delayed.
+      session.on('receive', (e) => {
+        setWaiting(e.state === 'paused' ? errorSentence({ code: e.code ?? 'tlog.stale_checkpoint' }) : undefined);
+        if (e.state === 'resumed') refresh();
       }),
     ];
     void (async () => {
@@ -167,6 +173,11 @@ export default function Messenger(props: { path: string }) {
         {connection === 'reconnecting' && (
           <p class="banner warn" role="status">
             Reconnecting… Messages you send now are kept and delivered when the connection is back.
+          </p>
+        )}
+        {waiting !== undefined && (
+          <p class="banner warn" role="status">
+            {waiting}
           </p>
         )}
         {notice !== undefined && (
