@@ -118,6 +118,42 @@ describe('client key transparency: a stale checkpoint holds received items (sqli
     c.disconnect();
   });
 
+  it('a send whose epoch is behind the held items waits in the outbox and goes out after the pause', async () => {
+    const clock = new MovableClock();
+    const c = await kt.device({ witnessPolicy: kt.policy('quorum now\n'), maxCheckpointAgeMs: MAX_AGE }, { clock });
+    const seen = observe(c);
+    const bob = await kt.device({});
+    const group = await c.createConversation({ members: [bob.self?.name as string] });
+    await bob.sync();
+    const dave = await kt.device({});
+
+    clock.offset = AHEAD;
+    // First a Welcome from dave (not proven by c yet: it holds the queue), then bob's commit in
+    // the conversation c wants to send in.
+    const fromDave = await dave.createConversation({ members: [c.self?.name as string] });
+    await bob.addMembers(group.groupId, [kt.alice]);
+    await c.sync();
+    expect(c.receivePaused?.code).toBe('tlog.stale_checkpoint');
+    // c's epoch is behind bob's commit: the server refuses the send as stale; it stays queued.
+    const receipt = await c.sendText(group.groupId, 'behind the pause');
+    expect(receipt.status).toBe('queued');
+    await bob.sync();
+    expect((await bob.history(group.groupId, {})).map((m) => m.content.type === 'text' && m.content.text)).toEqual([]);
+
+    clock.offset = 0;
+    expect(await c.sync()).toMatchObject({ sent: 1 });
+    expect(c.receivePaused).toBeUndefined();
+    expect(seen.joined).toEqual([fromDave.groupId]);
+    await bob.sync();
+    expect((await bob.history(group.groupId, {})).map((m) => m.content.type === 'text' && m.content.text)).toEqual([
+      'behind the pause',
+    ]);
+    const mine = await c.history(group.groupId, {});
+    expect(mine.map((m) => [m.content.type === 'text' && m.content.text, m.status])).toEqual([
+      ['behind the pause', 'sent'],
+    ]);
+  });
+
   it('a restart while paused loses nothing: after it the items are held again, then delivered once', async () => {
     const clock = new MovableClock();
     const dataDir = mkdtempSync(join(kt.dir, 'restart-'));
