@@ -154,6 +154,40 @@ describe('client key transparency: a stale checkpoint holds received items (sqli
     ]);
   });
 
+  it('a checkpoint served without its witness quorum (fail-open) also holds; a witnessed one releases', async () => {
+    const transport = new FaultyTransport(kt.platform.url);
+    const c = await kt.device({ witnessPolicy: kt.policy('quorum now\n') }, { transport });
+    const seen = observe(c);
+    // The server serves /log/checkpoint with the log's signature only (what witnessFailOpenMs
+    // does during a witness outage): the witnesses' cosignature lines are cut.
+    transport.rewrite = (req, res) =>
+      req.path === '/log/checkpoint'
+        ? {
+            ...res,
+            body: new TextEncoder().encode(
+              new TextDecoder()
+                .decode(res.body)
+                .split('\n')
+                .filter((l) => !/^— test\.fulcrum\/(now|old|future) /.test(l))
+                .join('\n'),
+            ),
+          }
+        : res;
+    const bob = await kt.device({});
+    const conv = await bob.createConversation({ members: [c.self?.name as string] });
+    await bob.sendText(conv.groupId, 'unwitnessed');
+    await c.sync();
+    await c.sync();
+    expect(c.receivePaused?.code).toBe('tlog.policy_quorum_not_met');
+    expect(seen.receive).toHaveLength(1);
+    expect(seen.joined).toEqual([]);
+    transport.rewrite = (_req, res) => res;
+    await c.sync();
+    expect(seen.receive.map((e) => e.state)).toEqual(['paused', 'resumed']);
+    expect(seen.joined).toEqual([conv.groupId]);
+    expect(seen.texts).toEqual(['unwitnessed']);
+  });
+
   it('a restart while paused loses nothing: after it the items are held again, then delivered once', async () => {
     const clock = new MovableClock();
     const dataDir = mkdtempSync(join(kt.dir, 'restart-'));

@@ -2101,6 +2101,9 @@ export class FulcrumClient {
         ]);
       } catch (error) {
         if (isTransient(error)) throw error;
+        // Behind a paused receive (already reported once): the removals stay pending, retried
+        // at the next reconcile once the pause ends.
+        if (isRetryableKeyTransparency(error) && this.#receivePause !== undefined) continue;
         this.#events.emit('error', { error, context: 'reconcile', groupId });
       }
     }
