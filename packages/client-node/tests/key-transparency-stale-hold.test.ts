@@ -188,6 +188,25 @@ describe('client key transparency: a stale checkpoint holds received items (sqli
     expect(seen.texts).toEqual(['unwitnessed']);
   });
 
+  it('a log that serves no checkpoint (404, as before the first is witnessed) holds too; serving one releases', async () => {
+    const transport = new FaultyTransport(kt.platform.url);
+    const c = await kt.device({ witnessPolicy: kt.policy('quorum now\n') }, { transport });
+    const seen = observe(c);
+    transport.rewrite = (req, res) =>
+      req.path === '/log/checkpoint' ? { status: 404, headers: {}, body: new Uint8Array(0) } : res;
+    const bob = await kt.device({});
+    const conv = await bob.createConversation({ members: [c.self?.name as string] });
+    await bob.sendText(conv.groupId, 'not yet witnessed');
+    await c.sync();
+    expect(c.receivePaused?.code).toBe('tlog.tile_missing');
+    expect(seen.joined).toEqual([]);
+    transport.rewrite = (_req, res) => res;
+    await c.sync();
+    expect(seen.receive.map((e) => e.state)).toEqual(['paused', 'resumed']);
+    expect(seen.joined).toEqual([conv.groupId]);
+    expect(seen.texts).toEqual(['not yet witnessed']);
+  });
+
   it('a restart while paused loses nothing: after it the items are held again, then delivered once', async () => {
     const clock = new MovableClock();
     const dataDir = mkdtempSync(join(kt.dir, 'restart-'));

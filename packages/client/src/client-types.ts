@@ -190,7 +190,7 @@ export interface ErrorEvent {
  * Receiving paused or resumed. `paused`: a queue item needs a key-transparency proof and no fresh
  * enough checkpoint is available (`error.code` `tlog.stale_checkpoint` or
  * `tlog.policy_quorum_not_met`: a witness outage, or a server keeping this client on an old
- * view). The item (`groupId`, `seq`) and everything after it stay queued on the server, nothing
+ * view; `tlog.tile_missing`: the log serves no checkpoint or tile yet). The item (`groupId`, `seq`) and everything after it stay queued on the server, nothing
  * is dropped; the client retries with backoff and at every `sync`/reconnect. Emitted once per
  * episode; `resumed` once the held items were processed. Show "waiting for a fresh
  * key-transparency checkpoint" in between.

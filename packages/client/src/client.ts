@@ -813,7 +813,7 @@ export class FulcrumClient {
   /** Messages dropped since this client opened because they failed franking verification. */
   /**
    * The key-transparency error receiving is paused on (`tlog.stale_checkpoint`,
-   * `tlog.policy_quorum_not_met`), or undefined. See the `receive` event.
+   * `tlog.policy_quorum_not_met`, `tlog.tile_missing`), or undefined. See the `receive` event.
    */
   get receivePaused(): FulcrumError | undefined {
     return this.#receivePause?.error;

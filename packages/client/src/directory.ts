@@ -95,14 +95,16 @@ export function isTransient(err: unknown): boolean {
  * Key-transparency refusals that mean "no recent enough witnessed evidence yet", not "evidence of
  * misbehaviour": `tlog.stale_checkpoint` (the quorum's cosignatures are older than
  * `maxCheckpointAgeMs`: a witness outage, an idle server whose refresh failed — or a freeze, which
- * holding also defeats) and `tlog.policy_quorum_not_met` (valid cosignatures, too few of them: a
- * server serving fail-open during a witness outage). A received queue item refused with one of
- * these is held, not dropped: nothing is accepted without the proof, and the item is processed
- * once a fresh checkpoint arrives. Everything else (`client.key_not_in_log`, a bad signature or
- * proof, `tlog.rollback`, `tlog.fork_detected`, …) stays a refusal.
+ * holding also defeats), `tlog.policy_quorum_not_met` (valid cosignatures, too few of them: a
+ * server serving fail-open during a witness outage) and `tlog.tile_missing` (the log serves no
+ * checkpoint — a server with witnesses answers 404 until the first one is witnessed — or not a
+ * tile its checkpoint commits to: unavailable, like an unreachable endpoint). A received queue
+ * item refused with one of these is held, not dropped: nothing is accepted without the proof, and
+ * the item is processed once the proof verifies. Everything else (`client.key_not_in_log`, a bad
+ * signature or proof, `tlog.rollback`, `tlog.fork_detected`, …) stays a refusal.
  */
 export function isRetryableKeyTransparency(err: unknown): err is FulcrumError {
-  return isFulcrumError(err, 'tlog.stale_checkpoint', 'tlog.policy_quorum_not_met');
+  return isFulcrumError(err, 'tlog.stale_checkpoint', 'tlog.policy_quorum_not_met', 'tlog.tile_missing');
 }
 
 export class KeyDirectoryCache implements KeyDirectory {

@@ -26,6 +26,7 @@ describe('errorSentence', () => {
       'client.key_not_in_log',
       'tlog.stale_checkpoint',
       'tlog.policy_quorum_not_met',
+      'tlog.tile_missing',
       'tlog.rollback',
       'tlog.fork_detected',
       'client.directory_mismatch',

@@ -31,6 +31,8 @@ const SENTENCES: Readonly<Record<string, string>> = {
     'No fresh key-transparency checkpoint yet, so keys cannot be checked: new messages wait and appear once it arrives, and adding people has to wait. If this lasts, check your device’s date and time.',
   'tlog.policy_quorum_not_met':
     'The key-transparency witnesses have not confirmed the server’s log yet: new messages wait and appear once they do, and adding people has to wait.',
+  'tlog.tile_missing':
+    'The server’s key-transparency log is not available right now: new messages wait and appear once it is, and adding people has to wait.',
   'tlog.rollback':
     'The server showed an older version of its transparency log than before. Do not trust it; report it.',
   'tlog.fork_detected': 'The server showed two different versions of its transparency log. Do not trust it; report it.',
