@@ -11,6 +11,7 @@ import { registerReportCommand } from './commands/report.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerStaffCommands } from './commands/staff.js';
 import { registerWitnessCommand } from './commands/witness.js';
+import { acceptDashLeadingIds } from './dash-operands.js';
 
 /** Builds the `fulcrum` command tree. Each area registers its own subcommands. */
 export function createProgram(): Command {
@@ -31,6 +32,7 @@ export function createProgram(): Command {
   registerServeCommand(program);
   registerStaffCommands(program);
   registerWitnessCommand(program);
+  acceptDashLeadingIds(program); // ids are base64url: one in 64 begins with '-'
   return program;
 }
 
