@@ -1,7 +1,7 @@
 /** NatsBus against the machine's NATS (127.0.0.1:4222) and a private nats-server that is stopped and restarted. */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
+import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net';
 import { connect } from 'nats';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { BusEvent } from './bus.js';
@@ -126,7 +126,86 @@ describe('NatsBus', () => {
       await stopNats(nats);
     }
   }, 40_000);
+
+  it('a process cut off from NATS has every other process re-read its queues when it is back (what it published meanwhile is lost)', async () => {
+    // B reaches NATS through a proxy we can cut; A keeps its own link the whole time, so only B's
+    // reconnect can tell A that something was published while B was away.
+    const upstream = new URL(NATS_URL.replace('nats://', 'http://'));
+    const proxy = new TcpProxy(upstream.hostname, Number(upstream.port || 4222));
+    await proxy.listen(await freePort());
+    try {
+      const p = prefix();
+      const a = await open(p);
+      const b = await open(p, `nats://127.0.0.1:${proxy.port}`);
+      let resyncsOnA = 0;
+      const onA = collector();
+      a.subscribe('dev-x', onA.handler);
+      a.subscribe('dev-x', (e) => (e.type === 'bus.resync' ? resyncsOnA++ : undefined));
+      await a.flush();
+      b.publish([appended('dev-x', 1)]);
+      await onA.until(1); // the link works
+      await expect.poll(() => resyncsOnA, { timeout: 5000 }).toBe(1); // the subscription's own resync
+
+      await proxy.cut();
+      await expect.poll(() => b.stats.reconnects === 0 && !proxy.connected, { timeout: 5000 }).toBe(true);
+      b.publish([appended('dev-x', 2)]); // committed while B is cut off: this event never reaches A
+      await proxy.listen(proxy.port);
+      await expect.poll(() => b.stats.reconnects, { timeout: 15_000 }).toBe(1);
+      await expect.poll(() => resyncsOnA, { timeout: 5000 }).toBe(2);
+      expect(a.stats.resyncRequests).toBe(1);
+      expect(a.stats.reconnects).toBe(0);
+      expect(onA.got.map((e) => (e.type === 'queue.appended' ? e.lastSeq : e.type))).toEqual([1]);
+      // Live again: B's next event reaches A.
+      await b.flush();
+      b.publish([appended('dev-x', 3)]);
+      await onA.until(2);
+      expect(onA.got.map((e) => (e.type === 'queue.appended' ? e.lastSeq : e.type))).toEqual([1, 3]);
+    } finally {
+      await proxy.cut();
+    }
+  }, 40_000);
 });
+
+/** A TCP relay in front of a server; `cut` stops listening and drops every connection. */
+class TcpProxy {
+  #server: Server | undefined;
+  readonly #sockets = new Set<Socket>();
+  port = 0;
+  constructor(
+    readonly host: string,
+    readonly upstreamPort: number,
+  ) {}
+  get connected(): boolean {
+    return this.#sockets.size > 0;
+  }
+  listen(port: number): Promise<void> {
+    const server = createServer((client) => {
+      const upstream = tcpConnect(this.upstreamPort, this.host);
+      for (const s of [client, upstream]) {
+        this.#sockets.add(s);
+        s.on('close', () => this.#sockets.delete(s));
+        s.on('error', () => {
+          client.destroy();
+          upstream.destroy();
+        });
+      }
+      client.pipe(upstream);
+      upstream.pipe(client);
+    });
+    this.#server = server;
+    this.port = port;
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => resolve());
+    });
+  }
+  async cut(): Promise<void> {
+    const server = this.#server;
+    this.#server = undefined;
+    for (const s of this.#sockets) s.destroy();
+    if (server !== undefined) await new Promise((r) => server.close(r));
+  }
+}
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

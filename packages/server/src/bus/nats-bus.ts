@@ -39,8 +39,13 @@ interface Envelope {
  * - After a reconnect, every local subscriber gets a `bus.resync` event: whatever was published
  *   while the link was down may be lost, so connections re-read their queue from SQL (twice: at
  *   once, and again once the NATS server has our subscriptions back).
- * - `publish` never throws: sends must not depend on NATS. While disconnected the client buffers
- *   publishes (nats.js `reconnectBufSize`), and past that they are dropped (counted in `stats`).
+ * - What THIS process published while its own link was down is lost too — nats.js discards its
+ *   outbound buffer on every reconnect attempt, and writes into a dead socket go nowhere — and the
+ *   devices it was meant for may sit on processes that never lost NATS. So after a reconnect the
+ *   process also broadcasts a resync request (`<prefix>.resync`): every other process re-reads
+ *   the queues of all its live connections (one indexed read each, usually empty).
+ * - `publish` never throws: sends must not depend on NATS; a publish that fails is counted in
+ *   `stats` and covered by the reconnect's resyncs.
  */
 export class NatsBus implements Bus {
   readonly #nc: NatsConnection;
@@ -52,12 +57,25 @@ export class NatsBus implements Bus {
   readonly #decoder = new TextDecoder();
   #closed = false;
   /** Counters for tests and metrics. */
-  readonly stats = { published: 0, publishFailures: 0, received: 0, malformed: 0, reconnects: 0 };
+  readonly stats = {
+    published: 0,
+    publishFailures: 0,
+    received: 0,
+    malformed: 0,
+    reconnects: 0,
+    /** Resync requests received from other processes (each re-reads every local connection's queue). */
+    resyncRequests: 0,
+  };
 
   private constructor(nc: NatsConnection, prefix: string) {
     this.#nc = nc;
     this.#prefix = prefix;
+    nc.subscribe(this.#resyncSubject, { callback: (err, msg) => (err ? undefined : this.#onResyncRequest(msg.data)) });
     void this.#watchStatus();
+  }
+
+  get #resyncSubject(): string {
+    return `${this.#prefix}.resync`;
   }
 
   /** Connects (retrying forever after the first success) and returns the bus. Rejects if NATS is unreachable at start. */
@@ -140,6 +158,33 @@ export class NatsBus implements Bus {
     if (!this.#closed && this.#remote.has(deviceId)) this.#local.publish([{ type: 'bus.resync', deviceId }]);
   }
 
+  /** Asks every other process to re-read its connections' queues (what we published while cut off is lost). */
+  #requestResync(): void {
+    if (this.#closed) return;
+    try {
+      this.#nc.publish(this.#resyncSubject, this.#encoder.encode(JSON.stringify({ o: this.#origin })));
+    } catch {
+      this.stats.publishFailures++; // cut off again: the next reconnect asks again
+    }
+  }
+
+  #onResyncRequest(data: Uint8Array): void {
+    let origin: unknown;
+    try {
+      origin = (JSON.parse(this.#decoder.decode(data)) as { o?: unknown })?.o;
+    } catch {
+      this.stats.malformed++;
+      return;
+    }
+    if (typeof origin !== 'string') {
+      this.stats.malformed++;
+      return;
+    }
+    if (origin === this.#origin) return;
+    this.stats.resyncRequests++;
+    this.#resyncAll();
+  }
+
   #resyncAll(): void {
     if (this.#closed || this.#remote.size === 0) return;
     this.#local.publish([...this.#remote.keys()].map((deviceId) => ({ type: 'bus.resync', deviceId }) as const));
@@ -182,7 +227,10 @@ export class NatsBus implements Bus {
         // reach no one. Whatever commits after the second re-read is routed here.
         this.#resyncAll();
         this.#nc.flush().then(
-          () => this.#resyncAll(),
+          () => {
+            this.#resyncAll();
+            this.#requestResync();
+          },
           () => undefined, // disconnected again: the next reconnect resyncs
         );
       }
