@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Database, InProcessBus, type Tx, WriteQueue } from '../src/index.js';
 import { addDevice, createAccount, revokeDevice, type VerifiedDevice } from '../src/store/accounts.js';
 import { applyCommit, createGroup, sendMessage } from '../src/store/groups.js';
-import { ackQueue, enqueue, fetchQueue } from '../src/store/queue.js';
+import { ackQueue, ackQueueUncounted, enqueue, fetchQueue } from '../src/store/queue.js';
 import { randomId } from './helpers.js';
 
 const NOW = 1_764_000_000_000;
@@ -264,6 +264,35 @@ describe.each(['sqlite', 'postgres'] as const)('staged send writes (%s)', (diale
     expect(await seqsOf(d)).toEqual([]);
     await db.transaction((t) => enqueue(t, [d], item));
     expect(await seqsOf(d)).toEqual([base + 7]);
+  });
+
+  it('uncounted acks (WebSocket ack frames) remove exactly what counted ones do, without the read', async () => {
+    const d = (await account()).devices[0]!.deviceId;
+    const item = {
+      groupId: 'g',
+      kind: 'application' as const,
+      senderDeviceId: null,
+      payload: bytes(4),
+      serverTime: NOW,
+    };
+    const base = await queueSeq(d);
+    for (let i = 0; i < 4; i++) await db.transaction((t) => enqueue(t, [d], item));
+    const writer = batchWriter();
+    const done = await Promise.allSettled([
+      writer.submit((t) => ackQueueUncounted(t, d, base + 2)),
+      writer.submit(async (t) => {
+        await ackQueueUncounted(t, d, base + 4);
+        throw new Error('refused'); // its ack is undone
+      }),
+      writer.submit((t) => enqueue(t, [d], item)), // base+5: staged, kept
+      writer.submit((t) => ackQueueUncounted(t, d, base + 1)), // already covered
+    ]);
+    await writer.close();
+    expect(writer.stats.batches).toBe(1);
+    expect(done.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    expect(await seqsOf(d)).toEqual([base + 3, base + 4, base + 5]);
+    // A later counted ack sees exactly what is left.
+    expect(await db.transaction((t) => ackQueue(t, d, base + 5))).toBe(3);
   });
 
   it('a refused staged-only operation keeps its counter lock and the counter is set back at the flush', async () => {

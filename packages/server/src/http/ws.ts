@@ -23,7 +23,7 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { BusEvent, Unsubscribe } from '../bus/bus.js';
 import { findDeviceWithStanding, refuseSuspended } from '../moderation/sanctions.js';
 import { findDeviceForAuth } from '../store/accounts.js';
-import { ackQueue, fetchQueue } from '../store/queue.js';
+import { ackQueueUncounted, fetchQueue } from '../store/queue.js';
 import type { AppContext } from './context.js';
 import { describeInternalError, toWireError } from './errors.js';
 import { fieldBytes } from './fields.js';
@@ -183,7 +183,7 @@ export class WsSession {
       this.#authenticate(f.deviceId, f.signature).catch((err) => this.#fail(err));
     } else if (this.#state === 'ready' && f.type === 'ack') {
       const deviceId = this.#deviceId as string;
-      this.#ctx.writer.submit((tx) => ackQueue(tx, deviceId, f.upTo)).catch((err) => this.#fail(err));
+      this.#ctx.writer.submit((tx) => ackQueueUncounted(tx, deviceId, f.upTo)).catch((err) => this.#fail(err));
     } else {
       this.close(WS_CLOSE.badFrame, 'request.invalid', `unexpected ${f.type} frame`);
     }

@@ -302,11 +302,23 @@ const COUNT_BETWEEN = new Statement((db, p: { deviceId: string; after: number; u
  * here, by a read of the items between the batch's previous ack of the device and `upTo`.
  */
 export async function ackQueue(tx: Tx, deviceId: string, upTo: number): Promise<number> {
+  return stageAck(tx, deviceId, upTo, true);
+}
+
+/**
+ * `ackQueue` for a caller that does not need the count (a WebSocket `ack` frame has no answer):
+ * the same staged delete, without the read.
+ */
+export async function ackQueueUncounted(tx: Tx, deviceId: string, upTo: number): Promise<void> {
+  await stageAck(tx, deviceId, upTo, false);
+}
+
+async function stageAck(tx: Tx, deviceId: string, upTo: number, count: boolean): Promise<number> {
   const staged = queueStaged(tx);
   const dropped = dropStaged(tx, deviceId, upTo);
   const before = staged.acks.get(deviceId);
   if (before !== undefined && upTo <= before) return dropped;
-  const [row] = await COUNT_BETWEEN.run(tx, { deviceId, after: before ?? Number.MIN_SAFE_INTEGER, upTo });
+  const [row] = count ? await COUNT_BETWEEN.run(tx, { deviceId, after: before ?? Number.MIN_SAFE_INTEGER, upTo }) : [];
   staged.acks.set(deviceId, upTo);
   staged.undoable(() => {
     if (before === undefined) staged.acks.delete(deviceId);
