@@ -14,17 +14,16 @@ import {
   encodeFrankingAad,
   verifyReportOpening,
 } from '@fulcrum/franking';
-import { connectTestWs, rawRequest, startTestPlatform, type TestPlatform } from '@fulcrum/testkit';
+import { connectTestWs, startTestPlatform, type TestPlatform } from '@fulcrum/testkit';
 import type { QueueItem } from '@fulcrum/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { snapshot } from './helpers.js';
 import {
   b64,
   catchUp,
-  claim,
+  createGroupWith,
   fetchItems,
   type Member,
-  postCommit,
   postMessage,
   publishKeyPackages,
   registerMember,
@@ -45,25 +44,7 @@ describe.each(['sqlite', 'postgres'] as const)('franking on the relay (%s)', (di
     carol = await registerMember(p.url, 'carol');
     await publishKeyPackages(bob, 1);
     await publishKeyPackages(carol, 1);
-    alice.group = await alice.mls.createGroup(alice.state);
-    groupId = b64(alice.group.groupId);
-    await rawRequest(p.url, 'POST', '/v1/groups', { signer: alice.device, body: { groupId } });
-    const kps = [
-      ...(await claim(alice, bob.device.accountId)).body.keyPackages,
-      ...(await claim(alice, carol.device.accountId)).body.keyPackages,
-    ];
-    const add = await alice.mls.addDevices(
-      alice.group,
-      kps.map((k) => unb64(k.data)),
-    );
-    const res = await postCommit(alice, groupId, {
-      commit: add.commit,
-      welcome: add.welcome!,
-      addedDevices: kps.map((k) => k.deviceId),
-      removedDevices: [],
-    });
-    expect(res.status).toBe(200);
-    alice.group = add.group;
+    groupId = await createGroupWith(alice, [bob.device.accountId, carol.device.accountId]);
     await catchUp(bob);
     await catchUp(carol);
   });
@@ -163,22 +144,7 @@ describe.each(['sqlite', 'postgres'] as const)('franking key rotation through th
     alice = await registerMember(p.url, 'alice');
     bob = await registerMember(p.url, 'bob');
     await publishKeyPackages(bob, 1);
-    alice.group = await alice.mls.createGroup(alice.state);
-    groupId = b64(alice.group.groupId);
-    await rawRequest(p.url, 'POST', '/v1/groups', { signer: alice.device, body: { groupId } });
-    const kps = (await claim(alice, bob.device.accountId)).body.keyPackages;
-    const add = await alice.mls.addDevices(
-      alice.group,
-      kps.map((k) => unb64(k.data)),
-    );
-    const res = await postCommit(alice, groupId, {
-      commit: add.commit,
-      welcome: add.welcome!,
-      addedDevices: kps.map((k) => k.deviceId),
-      removedDevices: [],
-    });
-    expect(res.status).toBe(200);
-    alice.group = add.group;
+    groupId = await createGroupWith(alice, [bob.device.accountId]);
     await catchUp(bob);
   });
   afterAll(() => p?.close());

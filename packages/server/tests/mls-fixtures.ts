@@ -149,6 +149,33 @@ export async function postCommit(
   });
 }
 
+/**
+ * `owner` creates an MLS group, registers it with the server (201), and adds every device of
+ * `accountIds` with one commit and its Welcome (200); `owner.group` is then the new state.
+ * Returns the group id.
+ */
+export async function createGroupWith(owner: Member, accountIds: readonly string[]): Promise<string> {
+  owner.group = await owner.mls.createGroup(owner.state);
+  const groupId = b64(owner.group.groupId);
+  const created = await rawRequest(owner.url, 'POST', '/v1/groups', { signer: owner.device, body: { groupId } });
+  expect(created.status).toBe(201);
+  const kps: ClaimKeyPackagesResponse['keyPackages'] = [];
+  for (const accountId of accountIds) kps.push(...(await claim(owner, accountId)).body.keyPackages);
+  const add = await owner.mls.addDevices(
+    owner.group,
+    kps.map((k) => unb64(k.data)),
+  );
+  const committed = await postCommit(owner, groupId, {
+    commit: add.commit,
+    welcome: add.welcome!,
+    addedDevices: kps.map((k) => k.deviceId),
+    removedDevices: [],
+  });
+  expect(committed.status).toBe(200);
+  owner.group = add.group;
+  return groupId;
+}
+
 export async function postMessage(m: Member, groupId: string, message: Uint8Array, clientMessageId?: string) {
   return rawRequest<SendMessageResponse>(m.url, 'POST', `/v1/groups/${groupId}/messages`, {
     signer: m.device,

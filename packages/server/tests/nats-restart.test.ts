@@ -23,7 +23,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pgConnectionConfig } from '@fulcrum/server';
-import { connectTestWs, rawRequest, type TestWsClient } from '@fulcrum/testkit';
+import { connectTestWs, type TestWsClient } from '@fulcrum/testkit';
 import type { QueueItem, SendMessageResponse } from '@fulcrum/wire';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,11 +31,10 @@ import { type ServeChild, spawnServe, TEST_POSTGRES_URL } from './fixtures/serve
 import {
   addMemberDevice,
   b64,
-  claim,
+  createGroupWith,
   encryptFranked,
   fetchItems,
   type Member,
-  postCommit,
   postMessage,
   publishKeyPackages,
   registerMember,
@@ -160,24 +159,7 @@ describe('NATS goes away and comes back under two server processes (PostgreSQL +
     bobB = await addMemberDevice(b.url, bobA);
     await publishKeyPackages(bobA, 1);
     await publishKeyPackages(bobB, 1);
-    alice.group = await alice.mls.createGroup(alice.state);
-    groupId = b64(alice.group.groupId);
-    expect((await rawRequest(b.url, 'POST', '/v1/groups', { signer: alice.device, body: { groupId } })).status).toBe(
-      201,
-    );
-    const kps = (await claim(alice, bobA.device.accountId)).body.keyPackages;
-    const add = await alice.mls.addDevices(
-      alice.group,
-      kps.map((k) => new Uint8Array(Buffer.from(k.data, 'base64url'))),
-    );
-    const res = await postCommit(alice, groupId, {
-      commit: add.commit,
-      welcome: add.welcome!,
-      addedDevices: kps.map((k) => k.deviceId),
-      removedDevices: [],
-    });
-    expect(res.status).toBe(200);
-    alice.group = add.group;
+    groupId = await createGroupWith(alice, [bobA.device.accountId]);
   }, 180_000);
 
   afterAll(async () => {

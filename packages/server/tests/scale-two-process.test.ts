@@ -5,21 +5,20 @@
  */
 import { randomBytes } from 'node:crypto';
 import { pgConnectionConfig } from '@fulcrum/server';
-import { connectTestWs, rawRequest } from '@fulcrum/testkit';
+import { connectTestWs } from '@fulcrum/testkit';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ServeChild, spawnServe, TEST_NATS_URL, TEST_POSTGRES_URL } from './fixtures/serve-child.js';
 import {
   addMemberDevice,
   b64,
-  claim,
+  createGroupWith,
+  encryptFranked,
   fetchItems,
   type Member,
-  postCommit,
   postMessage,
   publishKeyPackages,
   registerMember,
-  encryptFranked,
 } from './mls-fixtures.js';
 
 describe('two server processes on PostgreSQL + NATS', () => {
@@ -43,24 +42,7 @@ describe('two server processes on PostgreSQL + NATS', () => {
     bobB = await addMemberDevice(b.url, bob);
     await publishKeyPackages(bob, 1);
     await publishKeyPackages(bobB, 1);
-    alice.group = await alice.mls.createGroup(alice.state);
-    groupId = b64(alice.group.groupId);
-    expect((await rawRequest(b.url, 'POST', '/v1/groups', { signer: alice.device, body: { groupId } })).status).toBe(
-      201,
-    );
-    const kps = (await claim(alice, bob.device.accountId)).body.keyPackages;
-    const add = await alice.mls.addDevices(
-      alice.group,
-      kps.map((k) => new Uint8Array(Buffer.from(k.data, 'base64url'))),
-    );
-    const res = await postCommit(alice, groupId, {
-      commit: add.commit,
-      welcome: add.welcome!,
-      addedDevices: kps.map((k) => k.deviceId),
-      removedDevices: [],
-    });
-    expect(res.status).toBe(200);
-    alice.group = add.group;
+    groupId = await createGroupWith(alice, [bob.device.accountId]);
   }, 90_000);
 
   afterAll(async () => {

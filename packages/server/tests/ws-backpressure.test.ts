@@ -5,21 +5,19 @@
  * and receives every item, in order, from the durable queue.
  */
 import { Writable } from 'node:stream';
-import { connectTestWs, rawRequest, signWsChallenge, startTestPlatform, type TestPlatform } from '@fulcrum/testkit';
+import { connectTestWs, signWsChallenge, startTestPlatform, type TestPlatform } from '@fulcrum/testkit';
 import type { WsServerFrame } from '@fulcrum/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { WS_CLOSE_SLOW_READER } from '../src/http/ws.js';
 import {
-  b64,
-  claim,
+  createGroupWith,
+  encryptFranked,
   fetchItems,
   type Member,
-  postCommit,
   postMessage,
   publishKeyPackages,
   registerMember,
-  encryptFranked,
 } from './mls-fixtures.js';
 
 const SEND_BUFFER = {
@@ -52,22 +50,7 @@ describe('WebSocket send buffer (sqlite)', () => {
     alice = await registerMember(p.url, 'alice');
     bob = await registerMember(p.url, 'bob');
     await publishKeyPackages(bob, 1);
-    alice.group = await alice.mls.createGroup(alice.state);
-    groupId = b64(alice.group.groupId);
-    await rawRequest(p.url, 'POST', '/v1/groups', { signer: alice.device, body: { groupId } });
-    const kps = (await claim(alice, bob.device.accountId)).body.keyPackages;
-    const add = await alice.mls.addDevices(
-      alice.group,
-      kps.map((k) => new Uint8Array(Buffer.from(k.data, 'base64url'))),
-    );
-    const committed = await postCommit(alice, groupId, {
-      commit: add.commit,
-      welcome: add.welcome!,
-      addedDevices: kps.map((k) => k.deviceId),
-      removedDevices: [],
-    });
-    expect(committed.status).toBe(200);
-    alice.group = add.group;
+    groupId = await createGroupWith(alice, [bob.device.accountId]);
   });
   afterAll(() => p?.close());
 

@@ -40,6 +40,7 @@ import {
   b64,
   catchUp,
   claim,
+  createGroupWith,
   encryptFranked,
   fetchItems,
   type Member,
@@ -101,22 +102,7 @@ describe.each(['sqlite', 'postgres'] as const)('WebSocket sends (%s)', (dialect)
     bob = await registerMember(p.url, 'bob');
     carol = await registerMember(p.url, 'carol');
     await publishKeyPackages(bob, 1);
-    alice.group = await alice.mls.createGroup(alice.state);
-    groupId = b64(alice.group.groupId);
-    await rawRequest(p.url, 'POST', '/v1/groups', { signer: alice.device, body: { groupId } });
-    const kps = (await claim(alice, bob.device.accountId)).body.keyPackages;
-    const add = await alice.mls.addDevices(
-      alice.group,
-      kps.map((k) => new Uint8Array(Buffer.from(k.data, 'base64url'))),
-    );
-    const committed = await postCommit(alice, groupId, {
-      commit: add.commit,
-      welcome: add.welcome!,
-      addedDevices: kps.map((k) => k.deviceId),
-      removedDevices: [],
-    });
-    expect(committed.status).toBe(200);
-    alice.group = add.group;
+    groupId = await createGroupWith(alice, [bob.device.accountId]);
     await catchUp(bob); // joins from the Welcome
     aliceWs = await connectTestWs(p.wsUrl, alice.device);
     bobWs = await connectTestWs(p.wsUrl, bob.device);

@@ -6,14 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   addMemberDevice,
   b64,
-  claim,
+  createGroupWith,
+  encryptFranked,
   fetchItems,
   type Member,
-  postCommit,
   postMessage,
   publishKeyPackages,
   registerMember,
-  encryptFranked,
 } from './mls-fixtures.js';
 
 const isServerFrame = createValidator(WsServerFrame);
@@ -38,25 +37,7 @@ describe.each(['sqlite', 'postgres'] as const)('WebSocket (%s)', (dialect) => {
     bob2 = await addMemberDevice(p.url, bob);
     await publishKeyPackages(bob, 1);
     await publishKeyPackages(bob2, 1);
-    alice.group = await alice.mls.createGroup(alice.state);
-    groupId = b64(alice.group.groupId);
-    await rawRequest(p.url, 'POST', '/v1/groups', { signer: alice.device, body: { groupId } });
-    const kps = (await claim(alice, bob.device.accountId)).body.keyPackages;
-    const add = await alice.mls.addDevices(
-      alice.group,
-      kps.map((k) => new Uint8Array(Buffer.from(k.data, 'base64url'))),
-    );
-    expect(
-      (
-        await postCommit(alice, groupId, {
-          commit: add.commit,
-          welcome: add.welcome!,
-          addedDevices: kps.map((k) => k.deviceId),
-          removedDevices: [],
-        })
-      ).status,
-    ).toBe(200);
-    alice.group = add.group;
+    groupId = await createGroupWith(alice, [bob.device.accountId]);
   });
   afterAll(() => p?.close());
 
