@@ -90,6 +90,14 @@ describe.each(['sqlite', 'postgres'] as const)('staged send writes (%s)', (diale
         now: NOW,
       });
 
+  /** A queue item as `enqueue` takes it (an application message of 4 random bytes). */
+  const queueItem = () => ({
+    groupId: 'g',
+    kind: 'application' as const,
+    senderDeviceId: null,
+    payload: bytes(4),
+    serverTime: NOW,
+  });
   const seqsOf = async (deviceId: string) => (await fetchQueue(db.kysely, deviceId, 0, 1000)).map((i) => i.seq);
   const sentRows = (sender: string) =>
     db.kysely
@@ -228,13 +236,7 @@ describe.each(['sqlite', 'postgres'] as const)('staged send writes (%s)', (diale
 
   it('acks of one device in a batch count what each removed, and the deletes happen once, at the commit', async () => {
     const d = (await account()).devices[0]!.deviceId;
-    const item = {
-      groupId: 'g',
-      kind: 'application' as const,
-      senderDeviceId: null,
-      payload: bytes(4),
-      serverTime: NOW,
-    };
+    const item = queueItem();
     const base = await queueSeq(d);
     for (let i = 0; i < 5; i++) await db.transaction((t) => enqueue(t, [d], item));
     const writer = batchWriter();
@@ -268,13 +270,7 @@ describe.each(['sqlite', 'postgres'] as const)('staged send writes (%s)', (diale
 
   it('uncounted acks (WebSocket ack frames) remove exactly what counted ones do, without the read', async () => {
     const d = (await account()).devices[0]!.deviceId;
-    const item = {
-      groupId: 'g',
-      kind: 'application' as const,
-      senderDeviceId: null,
-      payload: bytes(4),
-      serverTime: NOW,
-    };
+    const item = queueItem();
     const base = await queueSeq(d);
     for (let i = 0; i < 4; i++) await db.transaction((t) => enqueue(t, [d], item));
     const writer = batchWriter();
@@ -299,13 +295,7 @@ describe.each(['sqlite', 'postgres'] as const)('staged send writes (%s)', (diale
     const d = (await account()).devices[0]!.deviceId;
     const base = await queueSeq(d);
     const writer = batchWriter();
-    const item = {
-      groupId: 'g',
-      kind: 'application' as const,
-      senderDeviceId: null,
-      payload: bytes(4),
-      serverTime: NOW,
-    };
+    const item = queueItem();
     const outcomes = await Promise.allSettled([
       // First append to d in the transaction (takes the counter's lock, which stays), then refused.
       writer.submit(
