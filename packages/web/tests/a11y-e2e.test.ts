@@ -6,23 +6,21 @@
  * console's queue and the public transparency page. Any violation of impact "serious" or
  * "critical" fails the test, each printed with its rule, help text and target selectors.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { grantStaffRole, type RunningServer, startServer } from '@fulcrum/server';
+import { grantStaffRole, type RunningServer } from '@fulcrum/server';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  buildWebApp,
   DESKTOP,
-  launchChromium,
   messages,
   openConversation,
   registerIn,
   sendText,
   startConversation,
   T,
+  type WebStack,
+  startWebStack,
 } from './browser-harness.js';
 
 /**
@@ -33,11 +31,10 @@ import {
 const axeSource = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 
-let outDir: string;
-let dataDir: string;
+let stack: WebStack;
 let server: RunningServer;
 let browser: Browser;
-const contexts: BrowserContext[] = [];
+let contexts: BrowserContext[];
 const run = Math.random().toString(36).slice(2, 8);
 
 interface Finding {
@@ -68,25 +65,11 @@ async function audit(page: Page, screen: string): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  outDir = await buildWebApp('fulcrum-a11y-dist-');
-  dataDir = await mkdtemp(join(tmpdir(), 'fulcrum-a11y-server-'));
-  server = await startServer({
-    storage: { dialect: 'sqlite', dataDir },
-    host: '127.0.0.1',
-    port: 0,
-    webDir: outDir,
-    log: { level: 'silent' },
-  });
-  browser = await launchChromium();
+  stack = await startWebStack('a11y');
+  ({ server, browser, contexts } = stack);
 }, 300_000);
 
-afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => {});
-  await browser?.close();
-  await server?.close();
-  await rm(outDir, { recursive: true, force: true });
-  await rm(dataDir, { recursive: true, force: true });
-});
+afterAll(() => stack?.close());
 
 describe('accessibility audit (axe-core, WCAG 2.1 A/AA) in Chromium', () => {
   it('has no serious or critical violation on the main screens', async () => {

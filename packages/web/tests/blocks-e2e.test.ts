@@ -6,15 +6,10 @@
  * next message reaches her in the same conversation. The server's `blocks` table is checked at
  * each step. Screenshots of the list at desktop and phone size go to packages/web/screenshots/.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type RunningServer, startServer } from '@fulcrum/server';
+import type { RunningServer } from '@fulcrum/server';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  buildWebApp,
-  launchChromium,
   messages,
   openConversation,
   registerIn,
@@ -22,13 +17,14 @@ import {
   shot,
   startConversation,
   T,
+  type WebStack,
+  startWebStack,
 } from './browser-harness.js';
 
-let outDir: string;
-let dataDir: string;
+let stack: WebStack;
 let server: RunningServer;
 let browser: Browser;
-const contexts: BrowserContext[] = [];
+let contexts: BrowserContext[];
 const run = Math.random().toString(36).slice(2, 8);
 
 async function blockRows(): Promise<number> {
@@ -36,25 +32,11 @@ async function blockRows(): Promise<number> {
 }
 
 beforeAll(async () => {
-  outDir = await buildWebApp('fulcrum-blocksweb-dist-');
-  dataDir = await mkdtemp(join(tmpdir(), 'fulcrum-blocksweb-server-'));
-  server = await startServer({
-    storage: { dialect: 'sqlite', dataDir },
-    host: '127.0.0.1',
-    port: 0,
-    webDir: outDir,
-    log: { level: 'silent' },
-  });
-  browser = await launchChromium();
+  stack = await startWebStack('blocksweb');
+  ({ server, browser, contexts } = stack);
 }, 300_000);
 
-afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => {});
-  await browser?.close();
-  await server?.close();
-  await rm(outDir, { recursive: true, force: true });
-  await rm(dataDir, { recursive: true, force: true });
-});
+afterAll(() => stack?.close());
 
 describe('blocked accounts in Chromium', () => {
   it('block from a report, see the list in Settings, unblock, receive again', async () => {

@@ -4,10 +4,11 @@
  * every scenario takes (register, start a conversation, send, find messages). New scenarios use
  * these instead of copying them (`tests/blocks-e2e.test.ts`).
  */
-import { mkdir, mkdtemp } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type RunningServer, startServer } from '@fulcrum/server';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { build } from 'vite';
 
@@ -31,6 +32,43 @@ export function launchChromium(): Promise<Browser> {
     executablePath: process.env.FULCRUM_CHROMIUM ?? '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking'],
   });
+}
+
+/** The production build served by a real server (SQLite in a temp dir) and one Chromium. */
+export interface WebStack {
+  server: RunningServer;
+  browser: Browser;
+  /** Contexts the scenario opens (`registerIn` adds to it); closed by `close`. */
+  contexts: BrowserContext[];
+  /** Closes the contexts, the browser and the server, and removes the build and the data. */
+  close(): Promise<void>;
+}
+
+/** Builds the app, starts a server on it and launches Chromium; `name` names the temp dirs. */
+export async function startWebStack(name: string): Promise<WebStack> {
+  const outDir = await buildWebApp(`fulcrum-${name}-dist-`);
+  const dataDir = await mkdtemp(join(tmpdir(), `fulcrum-${name}-server-`));
+  const server = await startServer({
+    storage: { dialect: 'sqlite', dataDir },
+    host: '127.0.0.1',
+    port: 0,
+    webDir: outDir,
+    log: { level: 'silent' },
+  });
+  const browser = await launchChromium();
+  const contexts: BrowserContext[] = [];
+  return {
+    server,
+    browser,
+    contexts,
+    async close() {
+      for (const c of contexts) await c.close().catch(() => {});
+      await browser.close();
+      await server.close();
+      await rm(outDir, { recursive: true, force: true });
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** `screenshots/<name>-desktop.png` and `-phone.png`. */
