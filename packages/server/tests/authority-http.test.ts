@@ -2,7 +2,11 @@
  * The wiring of the authority part in a running server, on both dialects: a moderator's
  * restricting decision taken over HTTP (`/v1/mod/…`) reaches `enqueueAuthorityReports` through
  * the hook `startServer` installs, and the server's own delivery worker (started by `startServer`,
- * here on a short interval) drops the statement of reasons into the configured directory.
+ * here on a short interval) drops the statement of reasons into the configured directory; and
+ * `GET /v1/mod/cases/:reportId/authority` then lists the case's statement of reasons and its
+ * file-drop delivery (metadata only: no payload, no destination target), under the same
+ * visibility rules as the case (not staff, a moderator on a child-safety case, an unknown case are
+ * refused with their codes).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
@@ -11,7 +15,13 @@ import { join } from 'node:path';
 import { DSA_STATEMENT_OF_REASONS_SCHEMA } from '@fulcrum/authority-reports';
 import { utf8Encode } from '@fulcrum/common';
 import { addDestination } from '@fulcrum/server';
-import { rawRequest, registerTestAccount, startTestPlatform, type TestPlatform } from '@fulcrum/testkit';
+import {
+  rawRequest,
+  registerTestAccount,
+  startTestPlatform,
+  type TestDevice,
+  type TestPlatform,
+} from '@fulcrum/testkit';
 import { routes } from '@fulcrum/wire';
 import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -40,6 +50,7 @@ describe.each(['sqlite', 'postgres'] as const)('authority reports in a running s
         },
       },
     });
+    await addDestination(p.db.kysely, { kind: 'dsa_sor', transport: 'file', target: dir }, Date.now());
   });
 
   afterAll(async () => {
@@ -47,24 +58,34 @@ describe.each(['sqlite', 'postgres'] as const)('authority reports in a running s
     await rm(dir, { recursive: true, force: true });
   });
 
-  test('a suspension decided over HTTP is delivered as a statement of reasons by the running worker', async () => {
-    await addDestination(p.db.kysely, { kind: 'dsa_sor', transport: 'file', target: dir }, Date.now());
-    const moderator = await registerTestAccount(p.url, `mod${dialect[0]}${randomBytes(3).toString('hex')}`);
-    const offender = await registerTestAccount(p.url, `off${dialect[0]}${randomBytes(3).toString('hex')}`);
-    const reporter = await registerTestAccount(p.url, `rep${dialect[0]}${randomBytes(3).toString('hex')}`);
+  /** A moderator (granted the role), an offender and a reporter, with names unique to the run. */
+  async function parties() {
+    const tag = `${dialect[0]}${randomBytes(3).toString('hex')}`;
+    const moderator = await registerTestAccount(p.url, `mod${tag}`);
+    const offender = await registerTestAccount(p.url, `off${tag}`);
+    const reporter = await registerTestAccount(p.url, `rep${tag}`);
     await p.db.transaction((tx) =>
       grantStaffRole(tx, { accountId: moderator.accountId, role: 'moderator', by: null, now: Date.now() }),
     );
-    const id = createReportId();
+    return { tag, moderator, offender, reporter };
+  }
+
+  /** A verified report by `reporter` of one text message by `offender`. */
+  function insertReport(
+    { reporter, offender }: Awaited<ReturnType<typeof parties>>,
+    id: string,
+    category: 'harassment' | 'grooming',
+    text: string,
+  ) {
     const now = Date.now();
-    await p.db.transaction((tx) =>
+    return p.db.transaction((tx) =>
       insertVerifiedReport(tx, {
         id,
         reporterAccountId: reporter.accountId,
         reporterDeviceId: reporter.deviceId,
         reportedAccountId: offender.accountId,
         conversationId: randomBytes(32).toString('base64url'),
-        category: 'harassment',
+        category,
         note: null,
         createdAt: now,
         retainUntil: now + 86_400_000,
@@ -77,7 +98,7 @@ describe.each(['sqlite', 'postgres'] as const)('authority reports in a running s
             epoch: 1,
             serverTime: now - 1000,
             keyId: 'k1',
-            body: utf8Encode(JSON.stringify({ text: 'you will regret this', type: 'text', v: 1 })),
+            body: utf8Encode(JSON.stringify({ text, type: 'text', v: 1 })),
             frankingKey: bytes(32),
             commitment: bytes(32),
             tag: bytes(32),
@@ -86,10 +107,18 @@ describe.each(['sqlite', 'postgres'] as const)('authority reports in a running s
         files: [],
       }),
     );
-    const call = (route: keyof typeof routes, path: string, body: unknown) =>
-      rawRequest(p.url, routes[route].method, path, { signer: moderator, body });
-    expect((await call('modClaim', `/v1/mod/cases/${id}/claim`, {})).status).toBe(200);
-    const decided = await call('modDecide', `/v1/mod/cases/${id}/decisions`, {
+  }
+
+  const call = (signer: TestDevice, route: keyof typeof routes, path: string, body?: unknown) =>
+    rawRequest(p.url, routes[route].method, path, body === undefined ? { signer } : { signer, body });
+
+  test('a suspension decided over HTTP is delivered as a statement of reasons by the running worker', async () => {
+    const who = await parties();
+    const { moderator, offender } = who;
+    const id = createReportId();
+    await insertReport(who, id, 'harassment', 'you will regret this');
+    expect((await call(moderator, 'modClaim', `/v1/mod/cases/${id}/claim`, {})).status).toBe(200);
+    const decided = await call(moderator, 'modDecide', `/v1/mod/cases/${id}/decisions`, {
       action: 'suspend',
       reason: 'Threatening messages.',
       durationMs: 86_400_000,
@@ -122,5 +151,62 @@ describe.each(['sqlite', 'postgres'] as const)('authority reports in a running s
       source_type: 'SOURCE_ARTICLE_16',
     });
     expect(JSON.stringify(statement)).not.toContain(offender.accountId);
+  });
+
+  test('lists the statement of reasons and its delivery; refuses whoever may not see the case', async () => {
+    const who = await parties();
+    const { tag, moderator, reporter } = who;
+    const id = createReportId();
+    const secret = `you will regret this ${tag}`;
+    await insertReport(who, id, 'harassment', secret);
+
+    // Before any decision: an empty list.
+    const empty = await call(moderator, 'modCaseAuthority', `/v1/mod/cases/${id}/authority`);
+    expect(empty.status).toBe(200);
+    expect(empty.body).toEqual({ reports: [] });
+
+    expect((await call(moderator, 'modClaim', `/v1/mod/cases/${id}/claim`, {})).status).toBe(200);
+    const decided = await call(moderator, 'modDecide', `/v1/mod/cases/${id}/decisions`, {
+      action: 'suspend',
+      reason: 'Threatening messages.',
+      durationMs: 86_400_000,
+    });
+    expect(decided.status).toBe(201);
+    const decisionId = (decided.body as { decisionId: string }).decisionId;
+
+    // The server's worker delivers it: wait for the listed state, not for a time.
+    let listed: { reports: { deliveries: { state: string }[] }[] } = { reports: [] };
+    for (let i = 0; i < 300; i++) {
+      const r = await call(moderator, 'modCaseAuthority', `/v1/mod/cases/${id}/authority`);
+      expect(r.status).toBe(200);
+      listed = r.body as typeof listed;
+      if (listed.reports[0]?.deliveries[0]?.state === 'delivered') break;
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    expect(listed.reports).toHaveLength(1);
+    expect(listed.reports[0]).toMatchObject({
+      kind: 'dsa_sor',
+      decisionId,
+      mediaType: 'application/json',
+      payloadDeleted: false,
+      deliveries: [{ transport: 'file', state: 'delivered', attempts: 1, responseStatus: 0 }],
+    });
+    expect((listed.reports[0] as { payloadSha256?: string }).payloadSha256).toMatch(/^[0-9a-f]{64}$/);
+    const text = JSON.stringify(listed);
+    expect(text).not.toContain(dir); // no destination target
+    expect(text).not.toContain('Threatening'); // no payload
+
+    // Same visibility as the case.
+    const notStaff = await call(reporter, 'modCaseAuthority', `/v1/mod/cases/${id}/authority`);
+    expect(notStaff.status).toBe(403);
+    expect((notStaff.body as { error: { code: string } }).error.code).toBe('moderation.not_staff');
+    const childSafety = createReportId();
+    await insertReport(who, childSafety, 'grooming', `grooming ${tag}`);
+    const refused = await call(moderator, 'modCaseAuthority', `/v1/mod/cases/${childSafety}/authority`);
+    expect(refused.status).toBe(403);
+    expect((refused.body as { error: { code: string } }).error.code).toBe('moderation.role_required');
+    const unknown = await call(moderator, 'modCaseAuthority', `/v1/mod/cases/${createReportId()}/authority`);
+    expect(unknown.status).toBe(404);
+    expect((unknown.body as { error: { code: string } }).error.code).toBe('moderation.case_not_found');
   });
 });
